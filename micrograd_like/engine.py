@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator
@@ -38,14 +39,15 @@ __all__ = [
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "power_by",
     "topological_order",
 ]
 
 
 # ---------------------------------------------------------------------------
-# Float helpers. They turn Python's exceptions into the IEEE results PyTorch
-# gives (inf rather than OverflowError) and the domain checks into errors that
-# name the operation and its inputs.
+# Math helpers. Each works on a float (the forward pass) and on a Value (so the
+# same rule can build a derivative that is itself differentiable). On floats
+# they give IEEE 754 results as PyTorch does (overflow is inf, not an error).
 # ---------------------------------------------------------------------------
 
 
@@ -62,61 +64,8 @@ def _float_pow(base: float, exponent: float) -> float:
     except OverflowError:
         negative = base < 0 and _is_integer(exponent) and int(exponent) % 2 == 1
         return -math.inf if negative else math.inf
-    if isinstance(result, complex):
-        # Only derivative formulas reach this; forward passes refuse such inputs first.
-        return math.nan
-    return float(result)
-
-
-def _check_pow_domain(base: float, exponent: float, exponent_is_value: bool) -> None:
-    if base < 0 and exponent_is_value:
-        raise ValueError(
-            f"pow: base {base!r} is negative and the exponent is a Value, but "
-            f"d(a**b)/db = a**b * log(a) has no real value for a < 0; "
-            f"use a plain number as the exponent (v ** 2) if it is a constant"
-        )
-    if base < 0 and not _is_integer(exponent) and math.isfinite(exponent):
-        raise ValueError(
-            f"pow: ({base!r}) ** {exponent!r} has no real result "
-            f"(negative base, non-integer exponent)"
-        )
-    if base == 0 and exponent < 0:
-        raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero")
-
-
-def _pow_forward(base: float, exponent: float) -> float:
-    _check_pow_domain(base, exponent, exponent_is_value=True)
-    return _float_pow(base, exponent)
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf
-
-
-def _log(x: float) -> float:
-    if x <= 0:
-        raise ValueError(f"log: input must be positive, got {x!r}")
-    return math.log(x)
-
-
-def _sigmoid(x: float) -> float:
-    # exp of a non-positive number never overflows, so branch on the sign.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _relu(x: float) -> float:
-    # Written so that relu(nan) is nan, as in PyTorch.
-    return 0.0 if x <= 0 else x
-
-
-# Polymorphic helpers for the derivative column: each works on a float (for
-# backward) and on a Value (for differentiating the derivative itself).
+    # A complex result means no real one; forward passes refuse such inputs first.
+    return math.nan if isinstance(result, complex) else float(result)
 
 
 def _pow(base: Any, exponent: Any) -> Any:
@@ -127,8 +76,37 @@ def _pow(base: Any, exponent: Any) -> Any:
     return _float_pow(base, exponent)
 
 
-def _ln(x: Any) -> Any:
-    return x.log() if isinstance(x, Value) else _log(x)
+def _exp(x: Any) -> Any:
+    if isinstance(x, Value):
+        return x.exp()
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _tanh(x: Any) -> Any:
+    return x.tanh() if isinstance(x, Value) else math.tanh(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    if isinstance(x, Value):
+        return x.sigmoid()
+    # exp of a non-positive number never overflows, so branch on the sign.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _relu(x: Any) -> Any:
+    if isinstance(x, Value):
+        return x.relu()
+    return 0.0 if x <= 0 else x  # written so that relu(nan) is nan, as in PyTorch
 
 
 def _step(x: Any) -> float:
@@ -137,12 +115,38 @@ def _step(x: Any) -> float:
     return 1.0 if x > 0 else 0.0
 
 
-def _pow_local_grads(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
-    d_base = b * _pow(a, b - 1)
-    # log(a) is undefined at a == 0; there a**b == 0 (b >= 0) and PyTorch reports 0.
-    a_data = a.data if isinstance(a, Value) else a
-    d_exponent = 0.0 if a_data == 0 else out * _ln(a)
-    return d_base, d_exponent
+def _pow_exponent_grad(power: Any, base: Any) -> Any:
+    """d(a**b)/db = a**b * log(a); 0 at a == 0, where PyTorch reports 0 too."""
+    base_data = base.data if isinstance(base, Value) else base
+    return 0.0 if base_data == 0 else power * _log(base)
+
+
+# Domain checks, run on the input floats before any node is made.
+
+
+def _check_log(a: float) -> None:
+    if a <= 0:
+        raise ValueError(f"log: input must be positive, got {a!r}")
+
+
+def _check_power(base: float, exponent: float) -> None:
+    if base < 0 and not _is_integer(exponent) and math.isfinite(exponent):
+        raise ValueError(
+            f"pow: ({base!r}) ** {exponent!r} has no real result "
+            f"(negative base, non-integer exponent)"
+        )
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError(f"pow: {base!r} ** {exponent!r} divides by zero")
+
+
+def _check_pow(base: float, exponent: float) -> None:
+    if base < 0:
+        raise ValueError(
+            f"pow: base {base!r} is negative and the exponent is a Value, but "
+            f"d(a**b)/db = a**b * log(a) has no real value for a < 0; "
+            f"use a plain number as the exponent (v ** 2) if it is a constant"
+        )
+    _check_power(base, exponent)
 
 
 # ---------------------------------------------------------------------------
@@ -152,76 +156,69 @@ def _pow_local_grads(a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class Primitive:
-    """One differentiable operation: its forward value and its local derivatives.
+    """One differentiable operation: its value and its local derivatives.
 
     Attributes:
         name: The operator, as shown in ``Value._op`` and in diagrams.
-        forward: Computes the output float from the input floats; raises a
-            ValueError or ZeroDivisionError naming itself on a domain error.
-        local_grads: ``local_grads(*inputs, out)`` returns d(out)/d(input) for
-            every input, in argument order. It uses only arithmetic that works on
-            floats and on Values alike, so the same rule gives numbers for
-            ``backward()`` and differentiable expressions for higher derivatives.
-        formula: The forward value in words, for documentation and diagrams.
-        derivatives: Each local derivative in words, in argument order.
+        apply: ``apply(*inputs)`` returns ``(value, d value/d input_1, ...)``,
+            one derivative per input in argument order. It uses only arithmetic
+            that works on floats and on Values alike, so the same rule gives
+            numbers for ``backward()`` and differentiable expressions for
+            derivatives of derivatives.
+        check: Raises ValueError or ZeroDivisionError, naming the operation and
+            the inputs, when the inputs are outside the domain.
         custom_backward: Set only on nodes whose ``_backward`` was assigned by
-            hand, micrograd style; it then replaces ``local_grads``.
+            hand, micrograd style; backward() then calls it for that node.
     """
 
     name: str
-    forward: Callable[..., float] | None
-    local_grads: Callable[..., tuple[Any, ...]] | None
-    formula: str = ""
-    derivatives: tuple[str, ...] = ()
+    apply: Callable[..., tuple[Any, ...]] | None = None
+    check: Callable[..., None] | None = None
     custom_backward: Callable[[], None] | None = None
 
     @property
     def arity(self) -> int:
-        """How many inputs the primitive takes."""
-        return len(self.derivatives)
+        """How many inputs the primitive takes (0 for leaves and hand-built nodes)."""
+        if self.apply is None:
+            return 0
+        return len(inspect.signature(self.apply).parameters)
 
 
 # fmt: off
-#                   name       forward             local derivatives d(out)/d(input)  formula       the derivatives in words
-ADD     = Primitive("+",       lambda a, b: a + b, lambda a, b, out: (1.0, 1.0),            "a + b",      ("1", "1"))
-MUL     = Primitive("*",       lambda a, b: a * b, lambda a, b, out: (b, a),                "a * b",      ("b", "a"))
-POW     = Primitive("**",      _pow_forward,   _pow_local_grads,                            "a ** b",     ("b * a**(b-1)", "a**b * log(a)"))
-EXP     = Primitive("exp",     _exp,           lambda a, out: (out,),                       "exp(a)",     ("exp(a)",))
-LOG     = Primitive("log",     _log,           lambda a, out: (1 / a,),                     "log(a)",     ("1/a",))
-TANH    = Primitive("tanh",    math.tanh,      lambda a, out: (1 - out * out,),             "tanh(a)",    ("1 - tanh(a)**2",))
-SIGMOID = Primitive("sigmoid", _sigmoid,       lambda a, out: (out * (1 - out),),           "sigmoid(a)", ("sigmoid(a) * (1 - sigmoid(a))",))
-RELU    = Primitive("ReLU",    _relu,          lambda a, out: (_step(a),),                  "max(0, a)",  ("1 if a > 0 else 0",))
+#                   name       inputs       value                  d value / d a        d value / d b
+ADD     = Primitive("+",       lambda a, b: (a + b,                1.0,                 1.0))
+MUL     = Primitive("*",       lambda a, b: (a * b,                b,                   a))
+POW     = Primitive("**",      lambda a, b: (p := _pow(a, b),      b * _pow(a, b - 1),  _pow_exponent_grad(p, a)), _check_pow)
+EXP     = Primitive("exp",     lambda a:    (e := _exp(a),         e))
+LOG     = Primitive("log",     lambda a:    (_log(a),              1 / a),              _check_log)
+TANH    = Primitive("tanh",    lambda a:    (t := _tanh(a),        1 - t * t))
+SIGMOID = Primitive("sigmoid", lambda a:    (s := _sigmoid(a),     s * (1 - s)))
+RELU    = Primitive("ReLU",    lambda a:    (_relu(a),             _step(a)))
 # fmt: on
 
 
 @functools.lru_cache(maxsize=1024, typed=True)  # typed: keep "**2" and "**2.0" apart
-def _power_by(n: float) -> Primitive:
-    """The primitive ``a ** n`` for a constant number n (micrograd's ``**n``)."""
-
-    def forward(a: float) -> float:
-        _check_pow_domain(a, n, exponent_is_value=False)
-        return _float_pow(a, n)
-
+def power_by(n: float) -> Primitive:
+    """The primitive ``a ** n`` for a constant number n, named ``**n`` as in micrograd."""
     return Primitive(
         f"**{n}",
-        forward,
-        lambda a, out: (n * _pow(a, n - 1),),
-        f"a ** {n}",
-        (f"{n} * a**{n - 1}",),
+        lambda a: (_pow(a, n), n * _pow(a, n - 1)),
+        lambda a: _check_power(a, n),
     )
 
 
-LEAF = Primitive("", None, None)
+LEAF = Primitive("")
+"""The rule of leaves: inputs, parameters, constants and no_grad results."""
 
 
 @functools.lru_cache(maxsize=256)
-def _opaque(op: str) -> Primitive:
-    """A node built by hand with ``Value(data, children, op)``: no rule until one is set."""
-    return Primitive(op, None, None)
+def _hand_built(op: str) -> Primitive:
+    """A node made by ``Value(data, children, op)``: no gradient flows until ``_backward`` is set."""
+    return Primitive(op)
 
 
 PRIMITIVES: tuple[Primitive, ...] = (ADD, MUL, POW, EXP, LOG, TANH, SIGMOID, RELU)
-"""Every primitive with a built-in derivative, except ``** n`` (one per exponent)."""
+"""Every primitive with a built-in derivative; ``a ** n`` has one per n (see `power_by`)."""
 
 
 # ---------------------------------------------------------------------------
@@ -296,33 +293,50 @@ def detect_anomaly() -> Iterator[None]:
 _new_node = object.__new__
 
 
-def _node(data: float, children: tuple[Value, ...], rule: Primitive) -> Value:
-    """Creates the output node of ``rule`` applied to ``children``."""
-    mode = _MODE.get()
-    if mode.anomaly and not math.isfinite(data):
-        inputs = ", ".join(repr(c.data) for c in children)
-        raise FloatingPointError(f"{rule.name}: produced {data!r} from input(s) {inputs}")
+def _leaf(data: float) -> Value:
     node: Value = _new_node(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if mode.grad_enabled:
-        node._prev = children
-        node._rule = rule
-    else:
-        node._prev = ()
-        node._rule = LEAF
+    node._rule = LEAF
+    node._a = node._b = None
+    node._da = node._db = 0.0
     return node
 
 
-def _constant(x: float) -> Value:
+def _result(rule: Primitive, a: Value, b: Value | None, out: tuple[Any, ...]) -> Value:
+    """The node holding ``out = (value, d value/d a[, d value/d b])`` of ``rule(a[, b])``."""
+    data = out[0]
+    mode = _MODE.get()
+    if mode.anomaly and not math.isfinite(data):
+        inputs = repr(a.data) if b is None else f"{a.data!r}, {b.data!r}"
+        raise FloatingPointError(f"{rule.name}: produced {data!r} from input(s) {inputs}")
+    if not mode.grad_enabled:
+        return _leaf(data)
     node: Value = _new_node(Value)
-    node.data = float(x)
+    node.data = data
     node.grad = 0.0
     node.label = ""
-    node._prev = ()
-    node._rule = LEAF
+    node._rule = rule
+    node._a = a
+    node._b = b
+    node._da = out[1]
+    node._db = out[2] if b is not None else 0.0
     return node
+
+
+def _unary(rule: Primitive, a: Value) -> Value:
+    assert rule.apply is not None
+    if rule.check is not None:
+        rule.check(a.data)
+    return _result(rule, a, None, rule.apply(a.data))
+
+
+def _binary(rule: Primitive, a: Value, b: Value) -> Value:
+    assert rule.apply is not None
+    if rule.check is not None:
+        rule.check(a.data, b.data)
+    return _result(rule, a, b, rule.apply(a.data, b.data))
 
 
 def _is_number(x: object) -> bool:
@@ -330,22 +344,12 @@ def _is_number(x: object) -> bool:
 
 
 def _as_value(x: object) -> Value | None:
-    """A Value for x if it is a Value or a real number, else None."""
+    """A Value for x if it is a Value or a real number (as a constant leaf), else None."""
     if isinstance(x, Value):
         return x
     if _is_number(x):
-        return _constant(x)  # type: ignore[arg-type]  # _is_number checked it is real
+        return _leaf(float(x))  # type: ignore[arg-type]  # _is_number checked it is real
     return None
-
-
-def _unary(rule: Primitive, a: Value) -> Value:
-    assert rule.forward is not None
-    return _node(rule.forward(a.data), (a,), rule)
-
-
-def _binary(rule: Primitive, a: Value, b: Value) -> Value:
-    assert rule.forward is not None
-    return _node(rule.forward(a.data, b.data), (a, b), rule)
 
 
 class Value:
@@ -353,8 +357,9 @@ class Value:
 
     Args:
         data: The value, a real number (stored as a float).
-        _children: The inputs of the operation that produced this value. Only
-            for code written for micrograd; operations fill it in themselves.
+        _children: The inputs of the operation that produced this value, at
+            most two. Only for code written for micrograd; operations fill it
+            in themselves.
         _op: The name of that operation, as micrograd's third argument.
         label: A name shown in diagrams and reports.
 
@@ -370,13 +375,19 @@ class Value:
         TypeError: If data is not a real number, or label is not a string.
     """
 
-    __slots__ = ("_prev", "_rule", "data", "grad", "label")
+    # The inputs and their local derivatives live in slots, not in a closure:
+    # no node refers back to itself, so a dropped graph is freed at once by
+    # reference counting, and a node takes about 100 bytes.
+    __slots__ = ("_a", "_b", "_da", "_db", "_rule", "data", "grad", "label")
 
     data: float
     grad: float
     label: str
-    _prev: tuple[Value, ...]
     _rule: Primitive
+    _a: Value | None  # first input
+    _b: Value | None  # second input
+    _da: float  # d self / d _a
+    _db: float  # d self / d _b
 
     def __init__(
         self,
@@ -399,14 +410,21 @@ class Value:
                 raise TypeError(
                     f"Value() children must be Values, got {type(child).__name__}: {child!r}"
                 )
+        if len(children) > 2:
+            raise ValueError(
+                f"Value() takes at most two children (every primitive has one or two "
+                f"inputs), got {len(children)}"
+            )
         try:
             self.data = float(data)
         except OverflowError:
             raise OverflowError(f"Value(): {data!r} is too large for a float") from None
         self.grad = 0.0
         self.label = label
-        self._prev = children
-        self._rule = _opaque(_op) if (children or _op) else LEAF
+        self._rule = _hand_built(_op) if (children or _op) else LEAF
+        self._a = children[0] if children else None
+        self._b = children[1] if len(children) == 2 else None
+        self._da = self._db = 0.0
 
     # -- operations: each is one primitive from the table, or built from them --
 
@@ -423,11 +441,10 @@ class Value:
             return _binary(POW, self, other)
         if not _is_number(other):
             return NotImplemented
-        n = other if type(other) is int else float(other)
-        return _unary(_power_by(n), self)
+        return _unary(power_by(other if type(other) is int else float(other)), self)
 
     def exp(self) -> Value:
-        """Euler's number to the power self."""
+        """Euler's number to the power self; inf past about 709."""
         return _unary(EXP, self)
 
     def log(self) -> Value:
@@ -435,7 +452,7 @@ class Value:
         return _unary(LOG, self)
 
     def tanh(self) -> Value:
-        """Hyperbolic tangent; exact to 1.0 at large inputs, never overflows."""
+        """Hyperbolic tangent; exactly 1.0 at large inputs, never overflows."""
         return _unary(TANH, self)
 
     def sigmoid(self) -> Value:
@@ -453,12 +470,12 @@ class Value:
         o = _as_value(other)
         return NotImplemented if o is None else _binary(ADD, o, self)
 
-    def __sub__(self, other: Value | float) -> Value:  # self - other
+    def __sub__(self, other: Value | float) -> Value:  # self + (-other)
         if not isinstance(other, Value) and not _is_number(other):
             return NotImplemented
         return self + (-other)
 
-    def __rsub__(self, other: float) -> Value:  # other - self
+    def __rsub__(self, other: float) -> Value:  # other + (-self)
         o = _as_value(other)
         return NotImplemented if o is None else o + (-self)
 
@@ -486,21 +503,30 @@ class Value:
         o = _as_value(other)
         return NotImplemented if o is None else _binary(POW, o, self)
 
-    # -- graph utilities --
+    # -- the graph --
 
-    def detach(self) -> Value:
-        """A new leaf with the same data and label, cut off from this graph."""
-        return Value(self.data, label=self.label)
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        if self._a is None:
+            return ()
+        return (self._a,) if self._b is None else (self._a, self._b)
 
     @property
     def _op(self) -> str:
         return self._rule.name
 
     @property
+    def local_grads(self) -> tuple[float, ...]:
+        """The derivative of self by each input in ``_prev``, as the chain rule uses them."""
+        if self._a is None:
+            return ()
+        return (self._da,) if self._b is None else (self._da, self._db)
+
+    @property
     def _backward(self) -> Callable[[], None]:
         """This node's chain-rule step, as micrograd's ``_backward`` closure.
 
-        Calling it adds ``self.grad * d(self)/d(child)`` to every child's grad.
+        Calling it adds ``self.grad * d(self)/d(input)`` to every input's grad.
         Assigning a function instead makes backward() call that function for
         this node, which is how micrograd's lectures define new operations.
         """
@@ -508,7 +534,11 @@ class Value:
 
     @_backward.setter
     def _backward(self, step: Callable[[], None]) -> None:
-        self._rule = Primitive(self._rule.name, None, None, custom_backward=step)
+        self._rule = Primitive(self._rule.name, custom_backward=step)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this graph."""
+        return Value(self.data, label=self.label)
 
     def backward(self, gradient: float = 1.0) -> None:
         """Computes d(self)/d(node) for every node of the graph below self.
@@ -533,7 +563,7 @@ class Value:
             )
         order = topological_order(self)
         for node in order:
-            if node._prev:
+            if node._a is not None:
                 node.grad = 0.0
         self.grad += float(gradient)
         anomaly = _MODE.get().anomaly
@@ -549,46 +579,51 @@ class Value:
 
 
 def _propagate(node: Value) -> None:
-    """One chain-rule step: adds node.grad * d(node)/d(child) to each child."""
-    rule = node._rule
-    if rule.custom_backward is not None:
-        rule.custom_backward()
+    """One chain-rule step: adds node.grad * d(node)/d(input) to each input's grad."""
+    a = node._a
+    if a is None:
         return
-    children = node._prev
-    if not children or rule.local_grads is None:
+    custom = node._rule.custom_backward
+    if custom is not None:
+        custom()
         return
     grad = node.grad
-    local_grads = rule.local_grads(*[child.data for child in children], node.data)
-    for child, local_grad in zip(children, local_grads, strict=True):
-        child.grad += local_grad * grad
+    a.grad += node._da * grad
+    b = node._b
+    if b is not None:
+        b.grad += node._db * grad
 
 
 def _check_grads_finite(node: Value) -> None:
     for child in node._prev:
         if not math.isfinite(child.grad):
             raise FloatingPointError(
-                f"backward of {node._op or 'a leaf'}: gradient {child.grad!r} reached an "
-                f"input with data {child.data!r} (output data {node.data!r}, grad {node.grad!r})"
+                f"backward of {node._op}: gradient {child.grad!r} reached an input with "
+                f"data {child.data!r} (output data {node.data!r}, grad {node.grad!r})"
             )
 
 
 def topological_order(root: Value) -> list[Value]:
     """Every node of root's graph, each after all of its inputs; root comes last.
 
-    Iterative depth-first search, children in argument order, so the order is
+    An iterative depth-first search, inputs in argument order, so the order is
     deterministic and deep graphs cannot overflow the stack.
     """
     order: list[Value] = []
     visited: set[Value] = {root}
-    stack: list[tuple[Value, Iterator[Value]]] = [(root, iter(root._prev))]
+    stack: list[Value] = [root]
     while stack:
-        node, children = stack[-1]
-        for child in children:
-            if child not in visited:
-                visited.add(child)
-                stack.append((child, iter(child._prev)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = stack[-1]
+        a = node._a
+        if a is not None and a not in visited:
+            visited.add(a)
+            stack.append(a)
+            continue
+        b = node._b
+        if b is not None and b not in visited:
+            visited.add(b)
+            stack.append(b)
+            continue
+        stack.pop()
+        order.append(node)
     return order

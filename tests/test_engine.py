@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from micrograd_like import (
     PRIMITIVES,
+    Primitive,
     Value,
     detect_anomaly,
     engine,
@@ -25,6 +26,7 @@ from micrograd_like import (
     no_grad,
     topological_order,
 )
+from micrograd_like.engine import power_by
 from tests.ops import EXPRESSIONS, OPS, Expression, Op
 
 
@@ -62,18 +64,28 @@ def test_op_table_exercises_every_primitive():
     assert any(name.startswith("**") and name != "**" for name in seen)
 
 
-def test_primitive_rules_give_the_same_numbers_on_values_as_on_floats():
-    # The derivative column must work on Values too: that is what makes
-    # derivatives of derivatives possible.
+@pytest.mark.parametrize(
+    "rule", [*PRIMITIVES, power_by(2), power_by(-1), power_by(0.5)], ids=lambda r: r.name
+)
+def test_primitive_rule_gives_the_same_numbers_on_values_as_on_floats(rule: Primitive):
+    # The rules must work on Values too: that is what makes derivatives of
+    # derivatives possible.
+    assert rule.apply is not None
+    inputs = [0.7, 1.3][: rule.arity]
+    on_floats = rule.apply(*inputs)
+    on_values = rule.apply(*[Value(x) for x in inputs])
+    assert len(on_floats) == len(on_values) == rule.arity + 1
+    for f, v in zip(on_floats, on_values, strict=True):
+        assert_close(v.data if isinstance(v, Value) else v, f)
+
+
+def test_nodes_store_the_rule_values_as_local_grads():
+    a, b = Value(0.7), Value(1.3)
     for rule in PRIMITIVES:
-        inputs = [0.7, 1.3][: rule.arity]
-        assert rule.forward is not None
-        assert rule.local_grads is not None
-        out = rule.forward(*inputs)
-        on_floats = rule.local_grads(*inputs, out)
-        on_values = rule.local_grads(*[Value(x) for x in inputs], Value(out))
-        for f, v in zip(on_floats, on_values, strict=True):
-            assert_close(v.data if isinstance(v, Value) else v, f)
+        assert rule.apply is not None
+        node = engine._binary(rule, a, b) if rule.arity == 2 else engine._unary(rule, a)
+        assert node._op == rule.name
+        assert (node.data, *node.local_grads) == rule.apply(*[x.data for x in node._prev])
 
 
 # -- oracle 1: central differences on generated inputs --
@@ -349,14 +361,14 @@ def test_value_rejects_a_non_string_label_and_non_value_children():
 def node_spy(monkeypatch):
     """Counts the nodes that operations create."""
     created = []
-    original = engine._node
+    original = engine._result
 
-    def spy(data, children, rule):
-        node = original(data, children, rule)
+    def spy(rule, a, b, out):
+        node = original(rule, a, b, out)
         created.append(rule.name)
         return node
 
-    monkeypatch.setattr(engine, "_node", spy)
+    monkeypatch.setattr(engine, "_result", spy)
     return created
 
 
@@ -394,7 +406,7 @@ def test_domain_errors_name_the_operation_and_create_no_node(node_spy, expressio
 )
 def test_operations_with_non_numbers_raise_type_error(expression):
     # str + Value fails inside str itself, with str's own message.
-    with pytest.raises(TypeError, match="unsupported operand|can only concatenate"):
+    with pytest.raises(TypeError, match=r"unsupported operand|can only concatenate"):
         expression()
 
 
@@ -478,3 +490,9 @@ def test_detach_cuts_the_graph():
 def test_repr_matches_micrograd():
     v = Value(2.0)
     assert repr(v) == "Value(data=2.0, grad=0.0)"
+
+
+def test_node_spy_sees_nodes_that_operations_create(node_spy):
+    # The positive control for the "creates no node" assertions above.
+    Value(2.0).log()
+    assert node_spy == ["log"]
