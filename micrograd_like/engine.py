@@ -307,21 +307,24 @@ def _leaf(data: float) -> Value:
 def _result(rule: Primitive, a: Value, b: Value | None, out: tuple[Any, ...]) -> Value:
     """The node holding ``out = (value, d value/d a[, d value/d b])`` of ``rule(a[, b])``."""
     data = out[0]
-    mode = _MODE.get()
-    if mode.anomaly and not math.isfinite(data):
+    grad_enabled, anomaly = _MODE.get()
+    if anomaly and not math.isfinite(data):
         inputs = repr(a.data) if b is None else f"{a.data!r}, {b.data!r}"
         raise FloatingPointError(f"{rule.name}: produced {data!r} from input(s) {inputs}")
-    if not mode.grad_enabled:
-        return _leaf(data)
     node: Value = _new_node(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    node._rule = rule
-    node._a = a
-    node._b = b
-    node._da = out[1]
-    node._db = out[2] if b is not None else 0.0
+    if grad_enabled:
+        node._rule = rule
+        node._a = a
+        node._b = b
+        node._da = out[1]
+        node._db = out[2] if b is not None else 0.0
+    else:
+        node._rule = LEAF
+        node._a = node._b = None
+        node._da = node._db = 0.0
     return node
 
 
