@@ -1,0 +1,524 @@
+"""The report's numeric example, computed with Values and explained number by number.
+
+The project grew out of a report on backpropagation whose example is a 2-2-1
+network: two inputs, two sigmoid hidden neurons, one sigmoid output, and
+binary cross-entropy loss. The report lists the steps but prints no numbers and
+gives no learning rate. `run` builds that network from `Value` operations, runs
+the forward pass, ``backward()`` and the update rule, and returns every number;
+`to_text`, `to_markdown` and `to_json` lay them out for a student checking by
+hand.
+
+Weight convention (the report's): ``w_ij(1)`` joins input ``x_i`` to hidden
+neuron ``h_j``, so ``w11(1)`` and ``w21(1)`` feed ``h1``; ``w_j(2)`` joins
+``h_j`` to the output. In code the names are ``w11_1, w21_1, w12_1, w22_1,
+b1_1, b2_1, w1_2, w2_2, b_2`` (name, underscore, layer).
+
+Example:
+    >>> from micrograd_like.worked_example import run
+    >>> example = run(lr=0.5)
+    >>> round(example.forward["loss"], 6)
+    0.634366
+    >>> round(example.grads["w11_1"], 6)
+    0.016455
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from micrograd_like.engine import Value
+
+__all__ = [
+    "DEFAULT_LR",
+    "INPUTS",
+    "PARAMETER_NAMES",
+    "REPORT_PARAMETERS",
+    "ChainRuleProduct",
+    "Network",
+    "WorkedExample",
+    "build_network",
+    "run",
+    "to_json",
+    "to_markdown",
+    "to_text",
+]
+
+PARAMETER_NAMES: tuple[str, ...] = (
+    "w11_1",
+    "w21_1",
+    "w12_1",
+    "w22_1",
+    "b1_1",
+    "b2_1",
+    "w1_2",
+    "w2_2",
+    "b_2",
+)
+
+REPORT_PARAMETERS: Mapping[str, float] = {
+    "w11_1": 0.15,
+    "w21_1": -0.2,
+    "w12_1": 0.25,
+    "w22_1": 0.2,
+    "b1_1": 0.35,
+    "b2_1": -0.35,
+    "w1_2": -0.3,
+    "w2_2": 0.5,
+    "b_2": 0.1,
+}
+"""The report's initial weights and biases."""
+
+INPUTS: Mapping[str, float] = {"x1": 0.5, "x2": -0.5, "y": 1.0}
+"""The report's inputs and target."""
+
+DEFAULT_LR = 0.5
+"""The report gives no learning rate; this is ours, and every output says so."""
+
+# How the report writes each name: w11_1 -> w11(1).
+_DISPLAY = {name: f"{name.rsplit('_', 1)[0]}({name.rsplit('_', 1)[1]})" for name in PARAMETER_NAMES}
+
+
+@dataclass(frozen=True)
+class Network:
+    """The report's network as a graph of Values, from inputs to loss.
+
+    Attributes:
+        params: The nine parameters, keyed by `PARAMETER_NAMES`.
+        x1: First input.
+        x2: Second input.
+        y: The target.
+        z1_1: Pre-activation of hidden neuron 1.
+        z2_1: Pre-activation of hidden neuron 2.
+        h1: Activation of hidden neuron 1.
+        h2: Activation of hidden neuron 2.
+        z_2: Pre-activation of the output.
+        y_pred: The prediction, sigmoid(z_2).
+        loss: Binary cross-entropy of y_pred against y.
+    """
+
+    params: dict[str, Value]
+    x1: Value
+    x2: Value
+    y: Value
+    z1_1: Value
+    z2_1: Value
+    h1: Value
+    h2: Value
+    z_2: Value
+    y_pred: Value
+    loss: Value
+
+
+def _check_parameters(params: Mapping[str, float]) -> None:
+    missing = [n for n in PARAMETER_NAMES if n not in params]
+    unknown = [n for n in params if n not in PARAMETER_NAMES]
+    if missing or unknown:
+        raise ValueError(f"worked example parameters: missing {missing}, unknown {unknown}")
+
+
+def build_network(
+    params: Mapping[str, float] = REPORT_PARAMETERS, inputs: Mapping[str, float] = INPUTS
+) -> Network:
+    """Runs the forward pass of the report's network with Value operations.
+
+    Args:
+        params: A float for each of `PARAMETER_NAMES`.
+        inputs: ``x1``, ``x2`` and the target ``y`` (0 or 1, or in between).
+
+    Returns:
+        The network, every intermediate value labelled as in the report.
+
+    Raises:
+        ValueError: If a parameter is missing or unknown.
+    """
+    _check_parameters(params)
+    p = {name: Value(params[name], label=_DISPLAY[name]) for name in PARAMETER_NAMES}
+    x1 = Value(inputs["x1"], label="x1")
+    x2 = Value(inputs["x2"], label="x2")
+    y = Value(inputs["y"], label="y")
+
+    z1_1 = p["w11_1"] * x1 + p["w21_1"] * x2 + p["b1_1"]
+    z2_1 = p["w12_1"] * x1 + p["w22_1"] * x2 + p["b2_1"]
+    h1 = z1_1.sigmoid()
+    h2 = z2_1.sigmoid()
+    z_2 = p["w1_2"] * h1 + p["w2_2"] * h2 + p["b_2"]
+    y_pred = z_2.sigmoid()
+    loss = -(y * y_pred.log() + (1 - y) * (1 - y_pred).log())
+
+    for node, label in [
+        (z1_1, "z1(1)"),
+        (z2_1, "z2(1)"),
+        (h1, "h1"),
+        (h2, "h2"),
+        (z_2, "z(2)"),
+        (y_pred, "y_pred"),
+        (loss, "L"),
+    ]:
+        node.label = label
+    return Network(p, x1, x2, y, z1_1, z2_1, h1, h2, z_2, y_pred, loss)
+
+
+@dataclass(frozen=True)
+class ChainRuleProduct:
+    """One parameter's gradient as the report's chain-rule product.
+
+    ``gradient = upstream * activation_derivative * input``, where upstream is
+    dL/d(activation) of the neuron the parameter feeds, activation_derivative
+    is sigmoid'(z) = h(1 - h) of that neuron, and input is what the parameter
+    multiplies (1 for a bias).
+
+    Attributes:
+        param: The parameter's name, e.g. ``w11_1``.
+        upstream_name: e.g. ``dL/dh1``.
+        upstream: Its value.
+        activation_name: e.g. ``sigmoid'(z1(1))``.
+        activation_derivative: Its value.
+        input_name: e.g. ``x1``.
+        input: Its value.
+        product: upstream * activation_derivative * input.
+        engine_grad: The gradient backward() computed, for comparison.
+    """
+
+    param: str
+    upstream_name: str
+    upstream: float
+    activation_name: str
+    activation_derivative: float
+    input_name: str
+    input: float
+    product: float
+    engine_grad: float
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """Every number of the worked example.
+
+    Attributes:
+        lr: The learning rate eta.
+        inputs: x1, x2 and y.
+        forward: z1_1, z2_1, h1, h2, z_2, y_pred and loss, before any update.
+        params: The parameters before the first update.
+        grads: dL/d(parameter) from backward(), at those parameters.
+        products: Each gradient as the report's chain-rule product.
+        upstream: dL/dy_pred, dL/dz_2, dL/dh1, dL/dh2, dL/dz1_1, dL/dz2_1.
+        updated: The parameters after the first update.
+        loss_history: The loss after each of the ``steps`` updates.
+        final: The parameters after the last update.
+    """
+
+    lr: float
+    inputs: dict[str, float]
+    forward: dict[str, float]
+    params: dict[str, float]
+    grads: dict[str, float]
+    products: tuple[ChainRuleProduct, ...]
+    upstream: dict[str, float]
+    updated: dict[str, float]
+    loss_history: list[float]
+    final: dict[str, float]
+
+    @property
+    def steps(self) -> int:
+        """How many updates were run."""
+        return len(self.loss_history)
+
+
+def _chain_rule_products(net: Network) -> tuple[ChainRuleProduct, ...]:
+    # The factors are read off the engine's own graph: the upstream gradient
+    # is the neuron's grad, sigmoid'(z) is its local derivative.
+    output = ("dL/dy_pred", net.y_pred.grad, "sigmoid'(z(2))", net.y_pred.local_grads[0])
+    hidden1 = ("dL/dh1", net.h1.grad, "sigmoid'(z1(1))", net.h1.local_grads[0])
+    hidden2 = ("dL/dh2", net.h2.grad, "sigmoid'(z2(1))", net.h2.local_grads[0])
+    # parameter: (the neuron it feeds, what it multiplies)
+    factors = {
+        "w11_1": (hidden1, "x1", net.x1.data),
+        "w21_1": (hidden1, "x2", net.x2.data),
+        "w12_1": (hidden2, "x1", net.x1.data),
+        "w22_1": (hidden2, "x2", net.x2.data),
+        "b1_1": (hidden1, "bias input", 1.0),
+        "b2_1": (hidden2, "bias input", 1.0),
+        "w1_2": (output, "h1", net.h1.data),
+        "w2_2": (output, "h2", net.h2.data),
+        "b_2": (output, "bias input", 1.0),
+    }
+    return tuple(
+        ChainRuleProduct(
+            param=name,
+            upstream_name=upstream_name,
+            upstream=upstream,
+            activation_name=activation_name,
+            activation_derivative=activation_derivative,
+            input_name=input_name,
+            input=input_value,
+            product=upstream * activation_derivative * input_value,
+            engine_grad=net.params[name].grad,
+        )
+        for name, (
+            (upstream_name, upstream, activation_name, activation_derivative),
+            input_name,
+            input_value,
+        ) in factors.items()
+    )
+
+
+def _check_lr_and_steps(lr: float, steps: int) -> None:
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"worked example: lr must be a positive finite number, got {lr!r}")
+    if not (isinstance(steps, int) and steps >= 1):
+        raise ValueError(f"worked example: steps must be an integer >= 1, got {steps!r}")
+
+
+def run(
+    lr: float = DEFAULT_LR,
+    steps: int = 1,
+    params: Mapping[str, float] = REPORT_PARAMETERS,
+    inputs: Mapping[str, float] = INPUTS,
+) -> WorkedExample:
+    """Forward pass, backward pass and update, ``steps`` times, keeping every number.
+
+    Args:
+        lr: The learning rate eta of ``w = w - eta * dL/dw``.
+        steps: How many updates to run; the tables describe the first.
+        params: The initial parameters (the report's by default).
+        inputs: x1, x2 and y (the report's by default).
+
+    Returns:
+        All the numbers; see `WorkedExample`.
+
+    Raises:
+        ValueError: If lr is not positive and finite, steps is not a positive
+            integer, or a parameter is missing or unknown.
+    """
+    _check_lr_and_steps(lr, steps)
+    net = build_network(params, inputs)
+    net.loss.backward()
+    first = net
+    current = {name: float(params[name]) for name in PARAMETER_NAMES}
+    updated: dict[str, float] = {}
+    loss_history: list[float] = []
+    for step in range(steps):
+        current = {name: p.data - lr * p.grad for name, p in net.params.items()}
+        if step == 0:
+            updated = dict(current)
+        net = build_network(current, inputs)
+        loss_history.append(net.loss.data)
+        if step + 1 < steps:
+            net.loss.backward()
+
+    return WorkedExample(
+        lr=float(lr),
+        inputs=dict(inputs),
+        forward={
+            "z1_1": first.z1_1.data,
+            "z2_1": first.z2_1.data,
+            "h1": first.h1.data,
+            "h2": first.h2.data,
+            "z_2": first.z_2.data,
+            "y_pred": first.y_pred.data,
+            "loss": first.loss.data,
+        },
+        params={name: p.data for name, p in first.params.items()},
+        grads={name: p.grad for name, p in first.params.items()},
+        products=_chain_rule_products(first),
+        upstream={
+            "dL/dy_pred": first.y_pred.grad,
+            "dL/dz_2": first.z_2.grad,
+            "dL/dh1": first.h1.grad,
+            "dL/dh2": first.h2.grad,
+            "dL/dz1_1": first.z1_1.grad,
+            "dL/dz2_1": first.z2_1.grad,
+        },
+        updated=updated,
+        loss_history=loss_history,
+        final=current,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Output. Each section is a list of rows, rendered as text or as markdown.
+# ---------------------------------------------------------------------------
+
+
+def _num(x: float) -> str:
+    return f"{x:.12g}"
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    notes: tuple[str, ...]
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _sections(ex: WorkedExample) -> list[_Section]:
+    f = ex.forward
+    forward_rows = (
+        ("z1(1)", "w11(1)*x1 + w21(1)*x2 + b1(1)", _num(f["z1_1"])),
+        ("h1", "sigmoid(z1(1))", _num(f["h1"])),
+        ("z2(1)", "w12(1)*x1 + w22(1)*x2 + b2(1)", _num(f["z2_1"])),
+        ("h2", "sigmoid(z2(1))", _num(f["h2"])),
+        ("z(2)", "w1(2)*h1 + w2(2)*h2 + b(2)", _num(f["z_2"])),
+        ("y_pred", "sigmoid(z(2))", _num(f["y_pred"])),
+        ("L", "-[y*log(y_pred) + (1-y)*log(1-y_pred)]", _num(f["loss"])),
+    )
+    u = ex.upstream
+    upstream_rows = (
+        ("dL/dy_pred", "-y/y_pred + (1-y)/(1-y_pred)", _num(u["dL/dy_pred"])),
+        ("dL/dz(2)", "dL/dy_pred * y_pred*(1-y_pred)  (= y_pred - y)", _num(u["dL/dz_2"])),
+        ("dL/dh1", "dL/dz(2) * w1(2)", _num(u["dL/dh1"])),
+        ("dL/dh2", "dL/dz(2) * w2(2)", _num(u["dL/dh2"])),
+    )
+    product_rows = tuple(
+        (
+            _DISPLAY[r.param],
+            f"{r.upstream_name} = {_num(r.upstream)}",
+            f"{r.activation_name} = {_num(r.activation_derivative)}",
+            f"{r.input_name} = {_num(r.input)}",
+            _num(r.product),
+            _num(r.engine_grad),
+        )
+        for r in ex.products
+    )
+    update_rows = tuple(
+        (
+            _DISPLAY[name],
+            _num(ex.params[name]),
+            _num(ex.grads[name]),
+            _num(ex.lr * ex.grads[name]),
+            _num(ex.updated[name]),
+        )
+        for name in PARAMETER_NAMES
+    )
+    sections = [
+        _Section(
+            "1. Forward pass",
+            (),
+            ("quantity", "formula", "value"),
+            forward_rows,
+        ),
+        _Section(
+            "2. Backward pass: gradients flowing back from the loss",
+            (),
+            ("gradient", "chain rule", "value"),
+            upstream_rows,
+        ),
+        _Section(
+            "3. Backward pass: each parameter's gradient as a chain-rule product",
+            (
+                "gradient = upstream dL/d(activation) x activation derivative sigmoid'(z) "
+                "x input (1 for a bias)",
+                "sigmoid'(z) = h*(1-h); the last column is what backward() computed",
+            ),
+            ("parameter", "upstream", "x activation derivative", "x input", "= product", "engine"),
+            product_rows,
+        ),
+        _Section(
+            f"4. Update: w_new = w - eta * dL/dw, eta = {_num(ex.lr)}",
+            (),
+            ("parameter", "old", "dL/dw", "eta * dL/dw", "new"),
+            update_rows,
+        ),
+    ]
+    if ex.steps > 1:
+        sections.append(
+            _Section(
+                f"5. Loss after each of {ex.steps} steps (started at {_num(f['loss'])})",
+                (),
+                ("step", "loss"),
+                tuple((str(k + 1), _num(loss)) for k, loss in enumerate(ex.loss_history)),
+            )
+        )
+    else:
+        sections.append(
+            _Section(
+                "5. Loss after the update",
+                (),
+                ("before", "after"),
+                ((_num(f["loss"]), _num(ex.loss_history[0])),),
+            )
+        )
+    return sections
+
+
+def _preamble(ex: WorkedExample) -> list[str]:
+    if ex.lr == DEFAULT_LR:
+        lr_note = "the report gives none; this is our default, change it with --lr"
+    else:
+        lr_note = f"set with --lr; the default is {DEFAULT_LR}"
+    i = ex.inputs
+    return [
+        "The report's worked example: a 2-2-1 sigmoid network with binary cross-entropy loss",
+        f"inputs x1 = {_num(i['x1'])}, x2 = {_num(i['x2'])}; target y = {_num(i['y'])}",
+        f"learning rate eta = {_num(ex.lr)} ({lr_note})",
+        "weights: w_ij(1) joins input x_i to hidden neuron h_j; w_j(2) joins h_j to the output",
+    ]
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    return [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def to_text(example: WorkedExample) -> str:
+    """The tables as aligned plain text, for a terminal."""
+    lines = _preamble(example)
+    for section in _sections(example):
+        lines += ["", section.title, *(f"  {note}" for note in section.notes)]
+        lines += _text_table(section.header, section.rows)
+    return "\n".join(lines)
+
+
+def to_markdown(example: WorkedExample) -> str:
+    """The tables as GitHub-flavoured markdown."""
+    lines = ["# " + _preamble(example)[0], "", *(f"- {s}" for s in _preamble(example)[1:])]
+    for section in _sections(example):
+        lines += ["", f"## {section.title}", ""]
+        lines += [f"{note}" for note in section.notes]
+        if section.notes:
+            lines.append("")
+        lines.append("| " + " | ".join(section.header) + " |")
+        lines.append("|" + "---|" * len(section.header))
+        lines += ["| " + " | ".join(row) + " |" for row in section.rows]
+    return "\n".join(lines)
+
+
+def to_json(example: WorkedExample) -> str:
+    """Every number at full precision, as JSON.
+
+    The keys: ``lr``, ``forward`` (``z1_1, z2_1, h1, h2, z_2, y_pred, loss``),
+    ``params``, ``grads`` and ``updated`` (keyed by `PARAMETER_NAMES`),
+    ``loss_history`` (the loss after each step) and ``final`` (the parameters
+    after the last step). Also ``lr_note``, ``inputs``, ``upstream`` and
+    ``chain_rule``.
+    """
+    document: dict[str, object] = {
+        "lr": example.lr,
+        "lr_note": f"the report gives no learning rate; default {DEFAULT_LR}, set with --lr",
+        "inputs": example.inputs,
+        "forward": example.forward,
+        "params": example.params,
+        "grads": example.grads,
+        "upstream": example.upstream,
+        "chain_rule": {
+            r.param: {
+                "upstream": [r.upstream_name, r.upstream],
+                "activation_derivative": [r.activation_name, r.activation_derivative],
+                "input": [r.input_name, r.input],
+                "product": r.product,
+            }
+            for r in example.products
+        },
+        "updated": example.updated,
+        "loss_history": example.loss_history,
+        "final": example.final,
+    }
+    # json writes floats with repr(), which round-trips: full precision.
+    return json.dumps(document, indent=2)

@@ -1,0 +1,237 @@
+"""The report's worked example: the engine's numbers against a hand derivation and PyTorch."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from micrograd_like import worked_example
+from micrograd_like.worked_example import (
+    DEFAULT_LR,
+    INPUTS,
+    PARAMETER_NAMES,
+    REPORT_PARAMETERS,
+    build_network,
+    run,
+    to_json,
+    to_markdown,
+    to_text,
+)
+
+TOL = 1e-12
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def by_hand(p: dict[str, float], x1: float, x2: float, y: float) -> dict[str, float]:
+    """The example derived in closed form with plain floats, independently of the engine."""
+    z1 = p["w11_1"] * x1 + p["w21_1"] * x2 + p["b1_1"]
+    z2 = p["w12_1"] * x1 + p["w22_1"] * x2 + p["b2_1"]
+    h1, h2 = sigmoid(z1), sigmoid(z2)
+    z = p["w1_2"] * h1 + p["w2_2"] * h2 + p["b_2"]
+    yp = sigmoid(z)
+    loss = -(y * math.log(yp) + (1 - y) * math.log(1 - yp))
+    dz = yp - y  # dL/dz for sigmoid + binary cross-entropy
+    dz1 = dz * p["w1_2"] * h1 * (1 - h1)
+    dz2 = dz * p["w2_2"] * h2 * (1 - h2)
+    return {
+        "z1_1": z1,
+        "z2_1": z2,
+        "h1": h1,
+        "h2": h2,
+        "z_2": z,
+        "y_pred": yp,
+        "loss": loss,
+        "d_w11_1": dz1 * x1,
+        "d_w21_1": dz1 * x2,
+        "d_w12_1": dz2 * x1,
+        "d_w22_1": dz2 * x2,
+        "d_b1_1": dz1,
+        "d_b2_1": dz2,
+        "d_w1_2": dz * h1,
+        "d_w2_2": dz * h2,
+        "d_b_2": dz,
+    }
+
+
+HAND = by_hand(dict(REPORT_PARAMETERS), INPUTS["x1"], INPUTS["x2"], INPUTS["y"])
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=TOL, abs_tol=TOL)
+
+
+def test_forward_pass_matches_the_hand_derivation():
+    example = run()
+    for key, value in example.forward.items():
+        assert close(value, HAND[key]), key
+
+
+def test_report_inputs_give_the_numbers_a_student_computes():
+    forward = run().forward
+    assert close(forward["z1_1"], 0.525)  # 0.15*0.5 + (-0.2)*(-0.5) + 0.35
+    assert close(forward["z2_1"], -0.325)  # 0.25*0.5 + 0.2*(-0.5) - 0.35
+
+
+@pytest.mark.parametrize("name", PARAMETER_NAMES)
+def test_gradient_matches_the_hand_derivation(name: str):
+    assert close(run().grads[name], HAND[f"d_{name}"])
+
+
+@pytest.mark.parametrize("name", PARAMETER_NAMES)
+def test_chain_rule_product_equals_the_engine_gradient(name: str):
+    product = next(r for r in run().products if r.param == name)
+    assert close(product.product, product.engine_grad)
+    assert close(product.product, HAND[f"d_{name}"])
+
+
+@pytest.mark.torch
+def test_forward_and_gradients_match_torch_float64():
+    torch = pytest.importorskip("torch")
+    t = {
+        n: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+        for n, v in REPORT_PARAMETERS.items()
+    }
+    x1, x2, y = (torch.tensor(INPUTS[k], dtype=torch.float64) for k in ("x1", "x2", "y"))
+    h1 = torch.sigmoid(t["w11_1"] * x1 + t["w21_1"] * x2 + t["b1_1"])
+    h2 = torch.sigmoid(t["w12_1"] * x1 + t["w22_1"] * x2 + t["b2_1"])
+    y_pred = torch.sigmoid(t["w1_2"] * h1 + t["w2_2"] * h2 + t["b_2"])
+    loss = torch.nn.functional.binary_cross_entropy(y_pred, y)
+    loss.backward()
+    example = run()
+    assert close(example.forward["loss"], loss.item())
+    assert close(example.forward["y_pred"], y_pred.item())
+    for name in PARAMETER_NAMES:
+        assert close(example.grads[name], t[name].grad.item()), name
+
+
+def test_update_applies_the_rule_to_every_parameter():
+    example = run(lr=0.1)
+    for name in PARAMETER_NAMES:
+        expected = REPORT_PARAMETERS[name] - 0.1 * HAND[f"d_{name}"]
+        assert close(example.updated[name], expected), name
+
+
+def test_loss_history_is_the_loss_after_each_update_and_goes_down():
+    example = run(steps=4)
+    assert example.steps == 4
+    params = dict(REPORT_PARAMETERS)
+    for k in range(4):
+        hand = by_hand(params, INPUTS["x1"], INPUTS["x2"], INPUTS["y"])
+        params = {n: params[n] - DEFAULT_LR * hand[f"d_{n}"] for n in PARAMETER_NAMES}
+        after = by_hand(params, INPUTS["x1"], INPUTS["x2"], INPUTS["y"])["loss"]
+        assert close(example.loss_history[k], after)
+    assert all(b < a for a, b in itertools.pairwise(example.loss_history))
+    assert example.loss_history[0] < example.forward["loss"]
+    assert example.final == pytest.approx(params, rel=TOL)
+
+
+def test_network_is_built_from_value_operations_with_report_labels():
+    net = build_network()
+    labels = {node.label for node in (net.z1_1, net.h1, net.z_2, net.y_pred, net.loss)}
+    assert labels == {"z1(1)", "h1", "z(2)", "y_pred", "L"}
+    assert net.h1._op == "sigmoid"
+    assert net.params["w11_1"].label == "w11(1)"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"lr": -1.0}, "lr"), ({"lr": math.nan}, "lr"), ({"steps": 0}, "steps")],
+)
+def test_run_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run(**kwargs)
+
+
+def test_build_network_rejects_missing_and_unknown_parameters():
+    params = dict(REPORT_PARAMETERS)
+    del params["b_2"]
+    params["w99_1"] = 0.0
+    with pytest.raises(ValueError, match=r"missing \['b_2'\], unknown \['w99_1'\]"):
+        build_network(params)
+
+
+# -- the output formats --
+
+
+def test_json_has_the_documented_keys_at_full_precision():
+    document = json.loads(to_json(run(steps=3)))
+    assert {"lr", "forward", "params", "grads", "updated", "loss_history"} <= set(document)
+    assert set(document["forward"]) == {"z1_1", "z2_1", "h1", "h2", "z_2", "y_pred", "loss"}
+    for key in ("params", "grads", "updated"):
+        assert list(document[key]) == list(PARAMETER_NAMES)
+    assert document["lr"] == DEFAULT_LR
+    assert len(document["loss_history"]) == 3
+    assert document["grads"]["w11_1"] == run().grads["w11_1"]  # exact: repr round-trips
+    assert close(document["grads"]["w11_1"], HAND["d_w11_1"])
+
+
+def test_text_shows_every_section_and_states_the_default_learning_rate():
+    text = to_text(run())
+    for heading in ("1. Forward pass", "2. Backward pass", "3. Backward pass", "4. Update"):
+        assert heading in text
+    assert "the report gives none" in text
+    assert "w_ij(1) joins input x_i to hidden neuron h_j" in text
+    assert f"{HAND['d_w11_1']:.12g}" in text
+    assert "0.525" in text
+
+
+def test_markdown_renders_tables():
+    markdown = to_markdown(run(steps=2))
+    assert "| parameter | old | dL/dw | eta * dL/dw | new |" in markdown
+    assert "## 5. Loss after each of 2 steps" in markdown
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd_like", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_seed_json_matches_the_library():
+    result = run_cli("seed", "--format", "json", "--lr", "0.25", "--steps", "2")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["lr"] == 0.25
+    assert document["updated"] == run(lr=0.25, steps=2).updated
+    assert len(document["loss_history"]) == 2
+
+
+def test_cli_default_is_the_seed_text():
+    result = run_cli()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == to_text(run()).strip()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["seed", "--lr", "abc"],
+        ["seed", "--lr", "-1"],
+        ["seed", "--lr", "inf"],
+        ["seed", "--steps", "0"],
+        ["seed", "--steps", "1.5"],
+        ["seed", "--format", "xml"],
+    ],
+)
+def test_cli_bad_options_print_usage_and_exit_2(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_module_docstring_names_the_weight_convention():
+    assert "w_ij(1)`` joins input ``x_i`` to hidden" in (worked_example.__doc__ or "")
