@@ -211,10 +211,14 @@ LEAF = Primitive("")
 """The rule of leaves: inputs, parameters, constants and no_grad results."""
 
 
+def _pass_nothing() -> None:
+    """The default ``_backward`` of micrograd: a hand-built node passes no gradient."""
+
+
 @functools.lru_cache(maxsize=256)
 def _hand_built(op: str) -> Primitive:
     """A node made by ``Value(data, children, op)``: no gradient flows until ``_backward`` is set."""
-    return Primitive(op)
+    return Primitive(op, custom_backward=_pass_nothing)
 
 
 PRIMITIVES: tuple[Primitive, ...] = (ADD, MUL, POW, EXP, LOG, TANH, SIGMOID, RELU)
@@ -292,11 +296,16 @@ def detect_anomaly() -> Iterator[None]:
 
 _new_node = object.__new__
 
+# Every node starts with this very float object as its grad. It equals 0.0, but
+# `is` tells it apart from any grad a backward pass (or a user) has written, so
+# diagrams can say "not computed yet" instead of showing a misleading zero.
+_GRAD_NOT_COMPUTED = float("0")
+
 
 def _leaf(data: float) -> Value:
     node: Value = _new_node(Value)
     node.data = data
-    node.grad = 0.0
+    node.grad = _GRAD_NOT_COMPUTED
     node.label = ""
     node._rule = LEAF
     node._a = node._b = None
@@ -313,7 +322,7 @@ def _result(rule: Primitive, a: Value, b: Value | None, out: tuple[Any, ...]) ->
         raise FloatingPointError(f"{rule.name}: produced {data!r} from input(s) {inputs}")
     node: Value = _new_node(Value)
     node.data = data
-    node.grad = 0.0
+    node.grad = _GRAD_NOT_COMPUTED
     node.label = ""
     if grad_enabled:
         node._rule = rule
@@ -422,7 +431,7 @@ class Value:
             self.data = float(data)
         except OverflowError:
             raise OverflowError(f"Value(): {data!r} is too large for a float") from None
-        self.grad = 0.0
+        self.grad = _GRAD_NOT_COMPUTED
         self.label = label
         self._rule = _hand_built(_op) if (children or _op) else LEAF
         self._a = children[0] if children else None
@@ -539,6 +548,11 @@ class Value:
     def _backward(self, step: Callable[[], None]) -> None:
         self._rule = Primitive(self._rule.name, custom_backward=step)
 
+    @property
+    def grad_computed(self) -> bool:
+        """Whether a backward pass has reached this node (or its grad was set by hand)."""
+        return self.grad is not _GRAD_NOT_COMPUTED
+
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, label=self.label)
@@ -579,6 +593,18 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """How Jupyter shows a Value: its diagram when the graph is small, else its repr."""
+        # The diagrams need the optional viz extra, so they are looked up only
+        # here, at display time; the engine itself uses nothing beyond the stdlib.
+        try:
+            from micrograd_like.viz import value_mimebundle
+        except ImportError:
+            return {"text/plain": repr(self)}
+        return value_mimebundle(self, include, exclude)
 
 
 def _propagate(node: Value) -> None:

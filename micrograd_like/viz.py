@@ -1,0 +1,501 @@
+"""Diagrams of computation graphs that teach: values, operations, local derivatives, backprop.
+
+``draw_dot(root)`` draws the graph below ``root`` as a `Diagram`, a
+``graphviz.Digraph`` that renders inline in Jupyter:
+
+- a box per value with its label, data and grad ("not computed" until a
+  backward pass reaches it), coloured by role: parameter, input, constant,
+  intermediate, output; the grad cell is tinted by the gradient's sign and size;
+- a circle per operation, its inputs in argument order;
+- on every edge into an operation, the local derivative d(out)/d(in) the chain
+  rule multiplies by and, after backward, the gradient it passes back;
+- node ids from the graph's topological order, never ``id()``, so the DOT
+  source of the same expression is byte-identical across runs and processes.
+
+``backprop_steps(root)`` yields one diagram per chain-rule step, and
+``backprop_slider(root)`` wraps them in a Jupyter slider.
+
+Rendering needs a ``dot`` program. The system's Graphviz is used when ``dot``
+is on PATH; otherwise the ``graphviz-pure`` command from PyPI, which
+``pip install micrograd_like[viz]`` installs.
+
+Example:
+    >>> from micrograd_like import Value
+    >>> from micrograd_like.viz import draw_dot
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b
+    >>> c.label = "c"
+    >>> c.backward()
+    >>> dot = draw_dot(c)
+    >>> "local -3" in dot.source
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from micrograd_like.engine import Value, topological_order
+
+__all__ = [
+    "Diagram",
+    "GraphTooLargeError",
+    "RenderError",
+    "backprop_slider",
+    "backprop_steps",
+    "draw_dot",
+    "find_renderer",
+    "render",
+    "value_mimebundle",
+]
+
+DEFAULT_MAX_NODES = 250
+"""draw_dot refuses graphs with more values than this unless told otherwise."""
+
+DISPLAY_MAX_NODES = 40
+"""A Value shows as a diagram in Jupyter only when its graph is at most this big."""
+
+
+class RenderError(RuntimeError):
+    """No program to render DOT with, or it failed."""
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more values than draw_dot was allowed to draw."""
+
+
+# ---------------------------------------------------------------------------
+# Rendering: the system's dot, else graphviz-pure.
+# ---------------------------------------------------------------------------
+
+
+def find_renderer() -> list[str] | None:
+    """The command that renders DOT here: system ``dot``, else ``graphviz-pure``.
+
+    ``MICROGRAD_LIKE_DOT`` overrides the search with a program of your own.
+    ``graphviz-pure`` is also looked for next to the running Python, since a
+    Jupyter kernel started from a virtual environment may not have its ``bin``
+    directory on PATH.
+    """
+    override = os.environ.get("MICROGRAD_LIKE_DOT")
+    if override:
+        return [override]
+    system_dot = shutil.which("dot")
+    if system_dot:
+        return [system_dot]
+    pure = shutil.which("graphviz-pure") or shutil.which(
+        "graphviz-pure", path=str(Path(sys.executable).parent)
+    )
+    return [pure] if pure else None
+
+
+_NO_RENDERER = (
+    "no program to render the diagram with: install Graphviz so that `dot` is on PATH "
+    "(apt install graphviz, brew install graphviz, conda install graphviz), or "
+    "`pip install 'micrograd_like[viz]'`, which brings the self-contained `graphviz-pure`"
+)
+
+
+def render(source: str, fmt: str = "svg") -> bytes:
+    """Renders DOT source to ``fmt`` (svg, png, pdf, ...) with `find_renderer`'s program.
+
+    Raises:
+        RenderError: If there is no renderer, or it fails; the message says why.
+    """
+    command = find_renderer()
+    if command is None:
+        raise RenderError(_NO_RENDERER)
+    try:
+        result = subprocess.run(
+            [*command, f"-T{fmt}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except OSError as error:
+        raise RenderError(f"could not run {command[0]}: {error}") from error
+    except subprocess.TimeoutExpired as error:
+        raise RenderError(f"{command[0]} took longer than 120 s to render") from error
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise RenderError(f"{command[0]} -T{fmt} failed: {message}")
+    return result.stdout
+
+
+class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
+    """A ``graphviz.Digraph`` whose rendering uses `find_renderer` (dot or graphviz-pure).
+
+    It displays inline in Jupyter as SVG, and ``save(path)`` writes svg, png,
+    pdf or dot by the file's suffix.
+    """
+
+    def pipe(  # the signature of graphviz's pipe; the renderer options are not used
+        self,
+        format: str | None = None,  # graphviz's own parameter name
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """Returns the diagram rendered to ``format`` (default: the diagram's format)."""
+        data = render(self.source, format or self.format or "svg")
+        return data.decode(encoding) if encoding is not None else data
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the diagram to path, in the format its suffix names (.svg .png .pdf .dot).
+
+        Raises:
+            ValueError: If the suffix is not one of those.
+            RenderError: If rendering fails.
+        """
+        target = Path(path)
+        fmt = target.suffix.lower().lstrip(".")
+        if fmt in ("dot", "gv"):
+            target.write_text(self.source, encoding="utf-8")
+        elif fmt in ("svg", "png", "pdf"):
+            target.write_bytes(render(self.source, fmt))
+        else:
+            raise ValueError(
+                f"save: cannot tell the format from {target.name!r}; use .svg, .png, .pdf or .dot"
+            )
+        return target
+
+
+# ---------------------------------------------------------------------------
+# Drawing.
+# ---------------------------------------------------------------------------
+
+_ROLE_COLOURS = {
+    "parameter": "#fde68a",
+    "input": "#bfdbfe",
+    "constant": "#e5e7eb",
+    "intermediate": "#ffffff",
+    "output": "#bbf7d0",
+}
+# Tints for |grad| / max |grad| in four steps, positive then negative.
+_POSITIVE_TINTS = ("#eff6ff", "#dbeafe", "#93c5fd", "#60a5fa")
+_NEGATIVE_TINTS = ("#fef2f2", "#fee2e2", "#fca5a5", "#f87171")
+_NOT_COMPUTED_COLOUR = "#f3f4f6"
+_HIGHLIGHT_COLOUR = "#dc2626"
+
+
+@dataclass(frozen=True)
+class _Style:
+    precision: int
+    local_grads: bool
+    grad_of: Callable[[Value], float | None]
+    passed_on: Callable[[Value], bool]  # has this node handed its grad to its inputs yet?
+    highlight: Value | None
+    params: Mapping[Value, str]
+    root: Value
+
+
+def _num(x: float, precision: int) -> str:
+    return f"{x:.{precision}g}"
+
+
+def _role(node: Value, style: _Style) -> str:
+    if node is style.root:
+        return "output"
+    if node._prev:
+        return "intermediate"
+    if node in style.params:
+        return "parameter"
+    return "input" if node.label else "constant"
+
+
+def _tint(grad: float, largest: float) -> str:
+    if not math.isfinite(grad) or largest == 0 or grad == 0:
+        return "#ffffff"
+    level = min(3, int(4 * abs(grad) / largest - 1e-12))
+    return (_POSITIVE_TINTS if grad > 0 else _NEGATIVE_TINTS)[level]
+
+
+def _value_label(node: Value, role: str, grad: float | None, largest: float, style: _Style) -> str:
+    name = node.label or style.params.get(node, "") or ("const" if role == "constant" else "")
+    cells = []
+    if name:
+        cells.append(f'<td bgcolor="{_ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
+    cells.append(f"<td>data {_num(node.data, style.precision)}</td>")
+    if grad is None:
+        cells.append(f'<td bgcolor="{_NOT_COMPUTED_COLOUR}"><i>grad not computed</i></td>')
+    else:
+        cells.append(
+            f'<td bgcolor="{_tint(grad, largest)}">grad {_num(grad, style.precision)}</td>'
+        )
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>'
+        + "".join(cells)
+        + "</tr></table>>"
+    )
+
+
+def _draw(root: Value, order: list[Value], style: _Style, caption: str = "") -> Diagram:
+    dot = Diagram(
+        graph_attr={"rankdir": "LR", "fontname": "Helvetica", "fontsize": "11"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#4b5563"},
+    )
+    if caption:
+        dot.attr(label=caption, labelloc="t")
+    ids = {node: f"v{i}" for i, node in enumerate(order)}
+    grads = {node: style.grad_of(node) for node in order}
+    largest = max((abs(g) for g in grads.values() if g is not None and math.isfinite(g)), default=0)
+    contributions = {
+        (node, k): g * local
+        for node in order
+        if (g := grads[node]) is not None and style.passed_on(node) and node._rule.apply is not None
+        for k, local in enumerate(node.local_grads)
+    }
+    largest_contribution = max(
+        (abs(c) for c in contributions.values() if math.isfinite(c)), default=0
+    )
+
+    for node in order:
+        role = _role(node, style)
+        highlighted = node is style.highlight
+        attrs = {"shape": "plain"}
+        if role == "output" or highlighted:
+            attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
+            attrs["color"] = _HIGHLIGHT_COLOUR if highlighted else "#15803d"
+            attrs["penwidth"] = "2.5"
+        dot.node(ids[node], _value_label(node, role, grads[node], largest, style), **attrs)
+        if not node._prev:
+            continue
+        op_id = f"{ids[node]}_op"
+        dot.node(
+            op_id,
+            escape(node._op) or "?",
+            shape="circle",
+            width="0.3",
+            style="filled",
+            fillcolor="#fecaca" if highlighted else "#f9fafb",
+        )
+        dot.edge(op_id, ids[node])
+        for k, (child, local) in enumerate(zip(node._prev, node.local_grads, strict=True)):
+            edge: dict[str, str] = {}
+            if style.local_grads:
+                # A hand-built node (micrograd's Value(data, children, op)) has no rule to show.
+                known = node._rule.apply is not None
+                lines = [f"local {_num(local, style.precision)}" if known else "local ?"]
+                if (node, k) in contributions:
+                    lines.append(f"passes {_num(contributions[node, k], style.precision)}")
+                edge["label"] = "\n".join(lines)
+            contribution = contributions.get((node, k))
+            if (
+                contribution is not None
+                and largest_contribution > 0
+                and math.isfinite(contribution)
+            ):
+                edge["penwidth"] = f"{1 + 3 * abs(contribution) / largest_contribution:.2f}"
+            if highlighted:
+                edge["color"] = _HIGHLIGHT_COLOUR
+            dot.edge(ids[child], op_id, **edge)
+    return dot
+
+
+def _param_names(params: Iterable[Value] | Mapping[str, Value] | None) -> dict[Value, str]:
+    if params is None:
+        return {}
+    if isinstance(params, Mapping):
+        return {p: name for name, p in params.items()}
+    return dict.fromkeys(params, "")
+
+
+def _checked_order(root: Value, max_nodes: int | None) -> list[Value]:
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"draw_dot: the graph has {len(order):,} values, more than max_nodes={max_nodes:,}. "
+            f"Draw a smaller part of it (a single sample's loss, one neuron), or pass a "
+            f"larger max_nodes (graphviz slows down past a few thousand nodes)"
+        )
+    return order
+
+
+def _reached(node: Value) -> bool:
+    return node.grad_computed
+
+
+def _real_grad(node: Value) -> float | None:
+    return node.grad if node.grad_computed else None
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    *,
+    params: Iterable[Value] | Mapping[str, Value] | None = None,
+    local_grads: bool = True,
+    precision: int = 4,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+) -> Diagram:
+    """Draws the computation graph below root.
+
+    Args:
+        root: The value whose graph to draw, usually a loss.
+        rankdir: Graphviz's layout direction: "LR" (left to right) or "TB".
+        params: The model's parameters (or a name-to-parameter mapping), to
+            colour them apart from inputs; leaves without a label count as
+            constants.
+        local_grads: Label each edge with the local derivative d(out)/d(in)
+            and, once backward has run, the gradient it passes back.
+        precision: Significant digits of every number shown.
+        max_nodes: Refuse graphs with more values than this (None: no limit).
+
+    Returns:
+        The diagram; in Jupyter it shows inline as SVG.
+
+    Raises:
+        GraphTooLargeError: If the graph has more than max_nodes values.
+        TypeError: If root is not a Value.
+        ValueError: If rankdir or precision is not valid.
+    """
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    if not (isinstance(precision, int) and 1 <= precision <= 17):
+        raise ValueError(f"draw_dot: precision must be an int from 1 to 17, got {precision!r}")
+    order = _checked_order(root, max_nodes)
+    style = _Style(
+        precision,
+        local_grads,
+        _real_grad,
+        _reached,
+        None,
+        _param_names(params),
+        root,
+    )
+    dot = _draw(root, order, style)
+    dot.graph_attr["rankdir"] = rankdir
+    return dot
+
+
+def backprop_steps(
+    root: Value,
+    *,
+    params: Iterable[Value] | Mapping[str, Value] | None = None,
+    precision: int = 4,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+) -> Iterator[Diagram]:
+    """Yields one diagram per step of backpropagation from root.
+
+    The first frame seeds d(root)/d(root) = 1. Each later frame processes one
+    operation, in the order backward() does: it is highlighted, and its
+    inputs' grads grow by (its grad) x (local derivative). Grads not reached
+    yet show as "not computed". The real ``.grad`` fields are not touched:
+    the frames compute their own gradients, as from a fresh zero_grad.
+
+    Args:
+        root: The value to backpropagate from.
+        params: As for `draw_dot`.
+        precision: As for `draw_dot`.
+        max_nodes: As for `draw_dot`.
+
+    Yields:
+        The diagrams, one per step.
+    """
+    order = _checked_order(root, max_nodes)
+    names = _param_names(params)
+    grads: dict[Value, float] = {root: 1.0}
+    processed: set[Value] = set()
+
+    def frame(highlight: Value, caption: str) -> Diagram:
+        done = frozenset(processed)
+        style = _Style(precision, True, dict(grads).get, done.__contains__, highlight, names, root)
+        return _draw(root, order, style, caption)
+
+    operations = [node for node in reversed(order) if node._prev]
+    total = len(operations)
+    yield frame(root, f"step 0 of {total}: seed d{_name(root)}/d{_name(root)} = 1")
+    for step, node in enumerate(operations, start=1):
+        grad = grads.get(node, 0.0)
+        for child, local in zip(node._prev, node.local_grads, strict=True):
+            grads[child] = grads.get(child, 0.0) + grad * local
+        processed.add(node)
+        yield frame(
+            node,
+            f"step {step} of {total}: {_name(node)} = {node._op}(...) passes "
+            f"grad {_num(grad, precision)} x local derivative to its inputs",
+        )
+
+
+def _name(node: Value) -> str:
+    return node.label or "out"
+
+
+class _SVGFrame:
+    """An SVG string that Jupyter displays as an image."""
+
+    def __init__(self, svg: str) -> None:
+        self.svg = svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+
+def backprop_slider(root: Value, **kwargs: Any) -> Any:
+    """A Jupyter slider over `backprop_steps` (needs ipywidgets).
+
+    Args:
+        root: The value to backpropagate from.
+        **kwargs: Passed on to `backprop_steps`.
+
+    Returns:
+        The ipywidgets ``interact`` widget.
+
+    Raises:
+        ImportError: If ipywidgets is not installed; the message names the fix.
+    """
+    try:
+        import ipywidgets
+    except ImportError as error:
+        raise ImportError(
+            "backprop_slider needs ipywidgets: pip install 'micrograd_like[notebooks]'"
+        ) from error
+    frames = [
+        _SVGFrame(render(frame.source, "svg").decode("utf-8"))
+        for frame in backprop_steps(root, **kwargs)
+    ]
+
+    def show(step: int) -> _SVGFrame:
+        return frames[step]
+
+    slider = ipywidgets.IntSlider(min=0, max=len(frames) - 1, value=0, description="step")
+    return ipywidgets.interact(show, step=slider)
+
+
+def value_mimebundle(
+    value: Value, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Jupyter's view of a Value: an SVG diagram if its graph is small, and its repr.
+
+    Never raises: without a renderer, or for a big graph, only the text is given.
+    """
+    bundle = {"text/plain": repr(value)}
+    wanted = set(include) if include is not None else {"image/svg+xml", "text/plain"}
+    wanted -= set(exclude or ())
+    if "image/svg+xml" not in wanted:
+        return bundle
+    try:
+        dot = draw_dot(value, max_nodes=DISPLAY_MAX_NODES)
+        bundle["image/svg+xml"] = render(dot.source, "svg").decode("utf-8")
+    except (GraphTooLargeError, RenderError):
+        pass
+    return bundle

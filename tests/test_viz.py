@@ -1,0 +1,318 @@
+"""Diagrams: checked on the DOT source (never pixels), plus both rendering paths."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("graphviz")
+
+from micrograd_like import Value, no_grad, viz
+from micrograd_like.viz import (
+    Diagram,
+    GraphTooLargeError,
+    RenderError,
+    backprop_steps,
+    draw_dot,
+    find_renderer,
+    value_mimebundle,
+)
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def neuron():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, {"w1": w1, "w2": w2, "b": b}, (x1, x2)
+
+
+def value_rows(source: str) -> list[str]:
+    return [line for line in source.splitlines() if "<table" in line]
+
+
+def value_tables(source: str) -> list[str]:
+    """Each value's label table, without the node's outline attributes."""
+    return re.findall(r"<table.*?</table>", source)
+
+
+def edges_passing(source: str) -> int:
+    return len(re.findall(r"-> v\d+_op \[label=\"[^\"]*passes", source))
+
+
+def test_every_value_is_a_record_with_label_data_and_grad():
+    o, _, _ = neuron()
+    o.backward()
+    source = draw_dot(o).source
+    rows = value_rows(source)
+    assert len(rows) == 10  # 5 leaves and 5 results (x1*w1, x2*w2, sum, n, o)
+    assert any("<b>w1</b>" in r and "data -3" in r and "grad 1" in r for r in rows)
+    assert any("<b>o</b>" in r and "data 0.7071" in r and "grad 1<" in r for r in rows)
+
+
+def test_operations_are_separate_nodes_with_inputs_in_argument_order():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = b - a  # b + (a * -1)
+    source = draw_dot(c).source
+    ops = dict(re.findall(r'^\t(v\d+_op) \[label="([^"]+)"', source, re.M))
+    assert sorted(ops.values()) == ["*", "+"]
+    # topological order: b (v0), a (v1), the constant -1 (v2), a * -1 (v3), c (v4)
+    assert re.search(r"^\tv0 \[label=<.*<b>b</b>", source, re.M)
+    assert ops["v4_op"] == "+"
+    assert re.findall(r"^\t(v\d+) -> v4_op", source, re.M) == ["v0", "v3"]  # b first, then -a
+    assert re.findall(r"^\t(v\d+) -> v3_op", source, re.M) == ["v1", "v2"]  # a first, then -1
+
+
+def test_grads_show_as_not_computed_until_backward_reaches_them():
+    o, _, _ = neuron()
+    before = draw_dot(o).source
+    assert before.count("grad not computed") == 10
+    o.backward()
+    after = draw_dot(o).source
+    assert "grad not computed" not in after
+
+
+def test_hand_built_nodes_pass_nothing_so_their_inputs_stay_not_computed():
+    a = Value(2.0, label="a")
+    c = Value(4.0, (a,), "square")
+    c.label = "c"
+    c.backward()
+    source = draw_dot(c).source
+    assert re.search(r"<b>a</b>.*grad not computed", source)
+    assert 'label="local ?"' in source
+    assert "passes" not in source
+
+
+def test_edges_show_the_local_derivative_and_what_backward_passed():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    before = draw_dot(c).source
+    assert 'label="local -3"' in before  # dc/da = b
+    assert "passes" not in before
+    c.backward()
+    after = draw_dot(c).source
+    assert 'label="local -3\npasses -3"' in after
+    assert 'label="local 2\npasses 2"' in after
+    assert "penwidth" in after
+    plain = draw_dot(c, local_grads=False).source
+    assert "local" not in plain
+
+
+def test_roles_are_coloured_apart_and_grad_sign_is_tinted():
+    o, params, _ = neuron()
+    o.backward()
+    source = draw_dot(o, params=params).source
+    parameter, data_input = viz._ROLE_COLOURS["parameter"], viz._ROLE_COLOURS["input"]
+    assert re.search(rf'bgcolor="{parameter}"><b>w1</b>', source)
+    assert re.search(rf'bgcolor="{data_input}"><b>x1</b>', source)
+    # x1's grad is w1 * (1 - o^2) = -1.5, the largest in size: the darkest negative tint
+    assert re.search(rf'<b>x1</b>.*bgcolor="{viz._NEGATIVE_TINTS[3]}">grad -1.5<', source)
+    # w1's grad is x1 * (1 - o^2) = 1, two thirds of the largest: the third tint
+    assert re.search(rf'<b>w1</b>.*bgcolor="{viz._POSITIVE_TINTS[2]}">grad 1<', source)
+
+
+def test_constants_are_drawn_as_const():
+    x = Value(3.0, label="x")
+    y = 2 * x
+    assert "<b>const</b>" in draw_dot(y).source
+
+
+def test_source_is_byte_identical_across_processes_and_matches_the_snapshot():
+    script = (
+        "from tests.test_viz import neuron\n"
+        "from micrograd_like.viz import draw_dot\n"
+        "o, params, _ = neuron(); o.backward()\n"
+        "print(draw_dot(o, params=params).source, end='')\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent.parent,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2)
+    ]
+    assert runs[0] == runs[1]
+    o, params, _ = neuron()
+    o.backward()
+    assert draw_dot(o, params=params).source == runs[0]
+    snapshot = SNAPSHOTS / "neuron.dot"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        snapshot.write_text(runs[0], encoding="utf-8")
+    assert runs[0] == snapshot.read_text(encoding="utf-8")
+
+
+def test_node_limit_refuses_big_graphs_with_a_clear_message():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(200):
+        y = y * 1.01
+    # x, then 200 times a constant and a product
+    with pytest.raises(GraphTooLargeError, match=r"401 values, more than max_nodes=250"):
+        draw_dot(y)
+    assert len(value_rows(draw_dot(y, max_nodes=None).source)) == 401
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"), [({"rankdir": "XY"}, "rankdir"), ({"precision": 0}, "precision")]
+)
+def test_bad_arguments_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        draw_dot(Value(1.0), **kwargs)
+    with pytest.raises(TypeError, match="root must be a Value"):
+        draw_dot(1.0)  # type: ignore[arg-type]
+
+
+# -- step-through backprop --
+
+
+def test_backprop_steps_yield_one_frame_per_operation_and_end_at_backwards_grads():
+    o, params, inputs = neuron()
+    frames = list(backprop_steps(o))
+    operations = 5  # two products, two sums, tanh
+    assert len(frames) == operations + 1
+    assert "step 0 of 5: seed do/do = 1" in frames[0].source
+    assert frames[0].source.count("grad not computed") == 9
+    assert frames[-1].source.count("grad not computed") == 0
+    # the frames leave the real grads alone ...
+    assert not any(v.grad_computed for v in [*params.values(), *inputs])
+    # ... and the last frame shows what backward() then computes
+    o.backward()
+    assert value_tables(frames[-1].source) == value_tables(draw_dot(o).source)
+
+
+def test_each_frame_highlights_the_operation_being_processed():
+    o, _, _ = neuron()
+    frames = list(backprop_steps(o))
+    assert "step 1 of 5: o = tanh(...)" in frames[1].source
+    highlighted = [line for line in frames[1].source.splitlines() if viz._HIGHLIGHT_COLOUR in line]
+    assert any("<b>o</b>" in line for line in highlighted)
+
+
+def test_backprop_steps_show_passes_only_for_processed_operations():
+    o, _, _ = neuron()
+    frames = list(backprop_steps(o))
+    assert edges_passing(frames[0].source) == 0
+    assert edges_passing(frames[1].source) == 1  # only tanh has passed its grad on
+    assert edges_passing(frames[-1].source) == 9  # 2 products, 2 sums: 2 inputs each; tanh: 1
+
+
+# -- rendering: system dot, graphviz-pure, neither --
+
+
+@pytest.fixture
+def fake_dot(tmp_path, monkeypatch):
+    """A `dot` on PATH that answers with a marker, standing in for system Graphviz."""
+    script = tmp_path / "bin" / "dot"
+    script.parent.mkdir()
+    script.write_text('#!/bin/sh\ncat > /dev/null\necho "<svg>system dot $1</svg>"\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("MICROGRAD_LIKE_DOT", raising=False)
+    return script
+
+
+def test_system_dot_is_preferred_when_on_path(fake_dot):
+    assert find_renderer() == [str(fake_dot)]
+    svg = draw_dot(Value(1.0, label="x")).pipe(format="svg", encoding="utf-8")
+    assert svg.strip() == "<svg>system dot -Tsvg</svg>"
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch):
+    paths = [p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "dot").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(paths))
+    monkeypatch.delenv("MICROGRAD_LIKE_DOT", raising=False)
+
+
+def test_graphviz_pure_renders_without_a_system_dot(no_system_dot):
+    renderer = find_renderer()
+    assert renderer is not None, "the viz extra installs graphviz-pure"
+    assert Path(renderer[0]).name == "graphviz-pure"
+    o, _, _ = neuron()
+    o.backward()
+    diagram = draw_dot(o)
+    svg = diagram.pipe(format="svg", encoding="utf-8")
+    assert isinstance(svg, str)
+    assert svg.lstrip().startswith("<?xml")
+    assert "<svg" in svg
+    assert "data 0.7071" in svg
+    bundle = diagram._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == svg
+
+
+def test_save_writes_each_format_by_suffix(no_system_dot, tmp_path):
+    diagram = draw_dot(Value(1.0, label="x") * 2)
+    assert diagram.save(tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+    assert diagram.save(tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert diagram.save(tmp_path / "g.dot").read_text() == diagram.source
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf or \.dot"):
+        diagram.save(tmp_path / "g.xml")
+
+
+def test_without_any_renderer_the_error_names_both_fixes(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("MICROGRAD_LIKE_DOT", raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    assert find_renderer() is None
+    with pytest.raises(RenderError, match=r"apt install graphviz.*micrograd_like\[viz\]"):
+        draw_dot(Value(1.0)).pipe(format="svg")
+
+
+def test_renderer_failure_is_reported(monkeypatch, tmp_path):
+    broken = tmp_path / "broken-dot"
+    broken.write_text("#!/bin/sh\necho 'syntax error in line 1' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("MICROGRAD_LIKE_DOT", str(broken))
+    with pytest.raises(RenderError, match="syntax error in line 1"):
+        viz.render("digraph {", "svg")
+
+
+# -- Jupyter display of a Value --
+
+
+def test_small_value_displays_as_its_diagram_and_keeps_its_repr(no_system_dot):
+    a = Value(2.0, label="a")
+    b = a * a
+    bundle = b._repr_mimebundle_()
+    assert bundle["text/plain"] == "Value(data=4.0, grad=0.0)"
+    assert "<svg" in bundle["image/svg+xml"]
+    assert repr(b) == "Value(data=4.0, grad=0.0)"
+
+
+def test_big_value_or_no_renderer_displays_as_text_only(monkeypatch, tmp_path):
+    x = Value(1.0)
+    for _ in range(50):
+        x = x + 1
+    assert set(value_mimebundle(x)) == {"text/plain"}
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    assert set((Value(1.0) * 2)._repr_mimebundle_()) == {"text/plain"}
+
+
+def test_diagram_is_a_graphviz_digraph():
+    import graphviz
+
+    assert isinstance(draw_dot(Value(1.0)), graphviz.Digraph)
+    assert isinstance(draw_dot(Value(1.0)), Diagram)
+
+
+def test_no_grad_results_are_leaves_in_the_diagram():
+    with no_grad():
+        y = Value(2.0, label="x") * 3
+    y.label = "y"
+    assert "_op" not in draw_dot(y).source
