@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -36,3 +37,55 @@ def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- graph: draw a formula --
+
+
+def test_graph_writes_svg_png_and_dot_by_suffix(tmp_path):
+    for suffix, magic in ((".svg", b"<?xml"), (".png", b"\x89PNG"), (".dot", b"digraph")):
+        target = tmp_path / f"out{suffix}"
+        result = run("graph", "tanh(x*w + b)", "--set", "x=0.5", "w=-3", "b=1", "-o", str(target))
+        assert result.returncode == 0, result.stderr
+        assert target.read_bytes().lstrip()[: len(magic)] == magic
+        assert "d/dw = 0.3932238664829637" in result.stdout
+
+
+def test_graph_without_output_prints_the_dot_source():
+    result = run("graph", "x * 2", "--set", "x=3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("digraph {")
+    assert "grad 2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x.__class__", "--set", "x=1"], "attribute access"),
+        (["__import__('os').system('echo pwned')"], "unknown function"),
+        (["x[0]", "--set", "x=1"], "subscripts"),
+        (["'a' * 3"], "strings are not allowed"),
+        (["lambda: 1"], "lambdas are not allowed"),
+        (["9**9**9**9"], "too large"),
+        (["y * 2", "--set", "x=1"], "no value for 'y'"),
+        (["log(x)", "--set", "x=0"], "log: input must be positive"),
+        (["x", "--set", "x"], "expected NAME=NUMBER"),
+        (["x", "--set", "x=abc"], "expected a number"),
+        (["x", "--set", "x=1", "-o", "out.xml"], r"\.svg, \.png or \.dot"),
+    ],
+)
+def test_graph_refuses_bad_formulas_with_usage_and_exit_2(args, message, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "graph", *args],
+        capture_output=True,
+        text=True,
+        timeout=20,  # a refusal must come at once, never after a long computation
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert re.search(message, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "pwned" not in result.stdout
+    assert list(tmp_path.iterdir()) == []
