@@ -38,7 +38,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -47,6 +47,7 @@ from typing import Any
 import graphviz
 
 from micrograd_like.engine import Value, topological_order
+from micrograd_like.nn import Layer, Module, ModuleCall, Neuron
 
 __all__ = [
     "Diagram",
@@ -206,7 +207,7 @@ class _Style:
 
 
 def _num(x: float, precision: int) -> str:
-    return f"{x:.{precision}g}"
+    return f"{x + 0.0:.{precision}g}"  # + 0.0 turns -0.0 into 0.0
 
 
 def _role(node: Value, style: _Style) -> str:
@@ -226,8 +227,13 @@ def _tint(grad: float, largest: float) -> str:
     return (_POSITIVE_TINTS if grad > 0 else _NEGATIVE_TINTS)[level]
 
 
-def _value_label(node: Value, role: str, grad: float | None, largest: float, style: _Style) -> str:
-    name = node.label or style.params.get(node, "") or ("const" if role == "constant" else "")
+def _value_label(
+    node: Value, role: str, grad: float | None, largest: float, style: _Style, group: str = ""
+) -> str:
+    param_name = style.params.get(node, "")
+    if group and param_name.startswith(group + "."):
+        param_name = param_name[len(group) + 1 :]  # inside its neuron's cluster, "w.0" says it
+    name = node.label or param_name or ("const" if role == "constant" else "")
     cells = []
     if name:
         cells.append(f'<td bgcolor="{_ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
@@ -245,7 +251,44 @@ def _value_label(node: Value, role: str, grad: float | None, largest: float, sty
     )
 
 
-def _draw(root: Value, order: list[Value], style: _Style, caption: str = "") -> Diagram:
+@dataclass(frozen=True)
+class _Grouping:
+    """Which module each value belongs to, for clusters, and which modules are boxes."""
+
+    path_of: Mapping[Value, str]  # the innermost module path of each grouped value
+    titles: Mapping[str, str]  # module path -> cluster title
+    parent: Mapping[str, str | None]  # module path -> the path of the module holding it
+    collapsed: frozenset[str] = frozenset()  # paths drawn as one box each
+
+    def chain(self, path: str) -> list[str]:
+        """The module paths from the outermost module down to path itself."""
+        chain = [path]
+        while (up := self.parent.get(chain[-1])) is not None:
+            chain.append(up)
+        return chain[::-1]
+
+    def box_of(self, node: Value) -> str | None:
+        """The collapsed module containing node, if any (the outermost one)."""
+        path = self.path_of.get(node)
+        if path is None or not self.collapsed:
+            return None
+        return next((p for p in self.chain(path) if p in self.collapsed), None)
+
+
+_NO_GROUPS = _Grouping({}, {}, {})
+
+
+def _cluster_id(path: str) -> str:
+    return "cluster_" + ("model" if path == "" else path.replace(".", "_"))
+
+
+def _draw(
+    root: Value,
+    order: list[Value],
+    style: _Style,
+    caption: str = "",
+    grouping: _Grouping = _NO_GROUPS,
+) -> Diagram:
     dot = Diagram(
         graph_attr={"rankdir": "LR", "fontname": "Helvetica", "fontsize": "11"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -266,7 +309,54 @@ def _draw(root: Value, order: list[Value], style: _Style, caption: str = "") -> 
         (abs(c) for c in contributions.values() if math.isfinite(c)), default=0
     )
 
+    clusters: dict[str, graphviz.Digraph] = {}
+
+    def container(path: str | None) -> graphviz.Digraph:
+        if path is None:
+            return dot
+        for prefix in grouping.chain(path):
+            if prefix not in clusters:
+                cluster = graphviz.Digraph(name=_cluster_id(prefix))
+                cluster.attr(
+                    label=escape(grouping.titles.get(prefix, prefix)),
+                    style="rounded",
+                    color="#9ca3af",
+                    fontcolor="#374151",
+                )
+                clusters[prefix] = cluster
+        return clusters[path]
+
+    boxes: dict[str, str] = {}  # collapsed module path -> its node id
+    box_edges: set[tuple[str, str]] = set()
+    box_edge_list: list[tuple[str, str]] = []
+
+    def endpoint(node: Value) -> str:
+        box = grouping.box_of(node)
+        if box is None:
+            return ids[node]
+        if box not in boxes:
+            boxes[box] = f"m_{_cluster_id(box)[8:]}"
+            container(grouping.parent.get(box)).node(
+                boxes[box],
+                escape(grouping.titles.get(box, box)),
+                shape="box3d",
+                style="filled",
+                fillcolor="#ede9fe",
+            )
+        return boxes[box]
+
+    def box_edge(tail: str, head: str) -> None:
+        if tail != head and (tail, head) not in box_edges:
+            box_edges.add((tail, head))
+            box_edge_list.append((tail, head))
+
     for node in order:
+        if grouping.box_of(node) is not None:
+            here = endpoint(node)
+            for child in node._prev:
+                box_edge(endpoint(child), here)
+            continue
+        target = container(grouping.path_of.get(node))
         role = _role(node, style)
         highlighted = node is style.highlight
         attrs = {"shape": "plain"}
@@ -274,11 +364,14 @@ def _draw(root: Value, order: list[Value], style: _Style, caption: str = "") -> 
             attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
             attrs["color"] = _HIGHLIGHT_COLOUR if highlighted else "#15803d"
             attrs["penwidth"] = "2.5"
-        dot.node(ids[node], _value_label(node, role, grads[node], largest, style), **attrs)
+        label = _value_label(
+            node, role, grads[node], largest, style, grouping.path_of.get(node, "")
+        )
+        target.node(ids[node], label, **attrs)
         if not node._prev:
             continue
         op_id = f"{ids[node]}_op"
-        dot.node(
+        target.node(
             op_id,
             escape(node._op) or "?",
             shape="circle",
@@ -305,8 +398,111 @@ def _draw(root: Value, order: list[Value], style: _Style, caption: str = "") -> 
                 edge["penwidth"] = f"{1 + 3 * abs(contribution) / largest_contribution:.2f}"
             if highlighted:
                 edge["color"] = _HIGHLIGHT_COLOUR
-            dot.edge(ids[child], op_id, **edge)
+            dot.edge(endpoint(child), op_id, **edge)
+
+    for tail, head in box_edge_list:
+        dot.edge(tail, head)
+    # Nest the clusters, innermost first, then hang the outermost on the diagram.
+    for path in sorted(clusters, key=lambda p: (-len(grouping.chain(p)), p)):
+        parent = grouping.parent.get(path)
+        (clusters[parent] if parent is not None else dot).subgraph(clusters[path])
     return dot
+
+
+_INPUTS = "inputs"  # the box that gathers a collapsed diagram's input values
+
+
+def _module_grouping(
+    order: list[Value],
+    model: Module,
+    calls: Sequence[ModuleCall],
+    collapse: str | type[Module] | None,
+) -> _Grouping:
+    """Assigns each value to the innermost module (or loss function) call that computed it."""
+    modules = model.named_modules()
+    paths = {id(module): path for path, module in modules}
+    parent: dict[str, str | None] = {"": None}
+    for path, module in modules:
+        for name, _ in module.named_children():
+            parent[f"{path}.{name}" if path else name] = path
+
+    def path_of_call(call: ModuleCall) -> str | None:
+        if call.module is None:
+            return f"{call.name}()"  # a loss function: a group of its own, at the top
+        return paths.get(id(call.module))
+
+    known: list[tuple[ModuleCall, str]] = []
+    for call in calls:
+        call_path = path_of_call(call)
+        if call_path is not None:
+            known.append((call, call_path))
+            parent.setdefault(call_path, None)
+    chains = _Grouping({}, {}, parent)
+    in_graph = set(order)
+    path_of: dict[Value, str] = {}
+    # Outer calls first, so that the calls nested in them overwrite their claim.
+    for call, path in sorted(known, key=lambda item: len(chains.chain(item[1]))):
+        stop = set(call.inputs)
+        stack = [v for v in call.outputs if v in in_graph]
+        seen = set(stack)
+        while stack:
+            node = stack.pop()
+            path_of[node] = path
+            for child in node._prev:
+                if child not in seen and child not in stop:
+                    seen.add(child)
+                    stack.append(child)
+
+    counts: dict[str, int] = {}
+    for _, path in known:
+        counts[path] = counts.get(path, 0) + 1
+    titles = {}
+    for path, module in modules:
+        kind = type(module).__name__
+        summary = repr(module) if kind == "Neuron" else kind
+        calls_note = f", {counts[path]} calls" if counts.get(path, 0) > 1 else ""
+        titles[path] = f"{path or 'model'}: {summary}{calls_note}"
+    for call, path in known:
+        if call.module is None:
+            calls_note = f", {counts[path]} calls" if counts[path] > 1 else ""
+            titles[path] = f"{call.name}(...){calls_note}"
+
+    if collapse is None:
+        return _Grouping(path_of, titles, parent)
+    boxed = _collapse_kind(collapse)
+    collapsed = {path for path, module in modules if isinstance(module, boxed)}
+    collapsed |= {path for call, path in known if call.module is None}
+    grouping = _Grouping(path_of, titles, parent, frozenset(collapsed))
+    # Leaves that feed only boxes (a batch's input values) go into one box too.
+    consumers: dict[Value, list[Value]] = {}
+    for node in order:
+        for child in node._prev:
+            consumers.setdefault(child, []).append(node)
+    gathered = [
+        node
+        for node in order
+        if not node._prev
+        and node not in path_of
+        and node in consumers
+        and all(grouping.box_of(c) is not None for c in consumers[node])
+    ]
+    if len(gathered) > 1:
+        path_of.update(dict.fromkeys(gathered, _INPUTS))
+        parent[_INPUTS] = None
+        titles[_INPUTS] = f"{len(gathered)} input values"
+        collapsed.add(_INPUTS)
+    return _Grouping(path_of, titles, parent, frozenset(collapsed))
+
+
+def _collapse_kind(collapse: str | type[Module]) -> type[Module]:
+    if isinstance(collapse, type) and issubclass(collapse, Module):
+        return collapse
+    kinds: dict[str, type[Module]] = {"neuron": Neuron, "layer": Layer}
+    if collapse not in kinds:
+        raise ValueError(
+            f"draw_dot: collapse must be 'neuron', 'layer' or a Module class, got {collapse!r}"
+        )
+    return kinds[collapse]
 
 
 def _param_names(params: Iterable[Value] | Mapping[str, Value] | None) -> dict[Value, str]:
@@ -317,17 +513,24 @@ def _param_names(params: Iterable[Value] | Mapping[str, Value] | None) -> dict[V
     return dict.fromkeys(params, "")
 
 
-def _checked_order(root: Value, max_nodes: int | None) -> list[Value]:
+def _graph_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    if max_nodes is not None and len(order) > max_nodes:
+    return topological_order(root)
+
+
+def _check_size(order: list[Value], grouping: _Grouping, max_nodes: int | None) -> None:
+    if max_nodes is None:
+        return
+    boxes = {grouping.box_of(node) for node in order}
+    drawn = sum(1 for node in order if grouping.box_of(node) is None) + len(boxes - {None})
+    if drawn > max_nodes:
         raise GraphTooLargeError(
-            f"draw_dot: the graph has {len(order):,} values, more than max_nodes={max_nodes:,}. "
-            f"Draw a smaller part of it (a single sample's loss, one neuron), or pass a "
-            f"larger max_nodes (graphviz slows down past a few thousand nodes)"
+            f"draw_dot: the graph has {drawn:,} values to draw, more than max_nodes={max_nodes:,}. "
+            f"Draw a smaller part of it (one sample's loss), group it by module and collapse "
+            f"neurons or layers into boxes (record_calls(), then draw_dot(loss, model=model, "
+            f"calls=calls, collapse='neuron')), or pass a larger max_nodes"
         )
-    return order
 
 
 def _reached(node: Value) -> bool:
@@ -343,6 +546,9 @@ def draw_dot(
     rankdir: str = "LR",
     *,
     params: Iterable[Value] | Mapping[str, Value] | None = None,
+    model: Module | None = None,
+    calls: Sequence[ModuleCall] | None = None,
+    collapse: str | type[Module] | None = None,
     local_grads: bool = True,
     precision: int = 4,
     max_nodes: int | None = DEFAULT_MAX_NODES,
@@ -355,34 +561,46 @@ def draw_dot(
         params: The model's parameters (or a name-to-parameter mapping), to
             colour them apart from inputs; leaves without a label count as
             constants.
+        model: The model whose parameters these are; its parameters are then
+            named and coloured without ``params``.
+        calls: The module calls recorded by `micrograd_like.nn.record_calls`
+            while root was computed; with ``model``, the diagram groups the
+            values into clusters, one per layer and per neuron.
+        collapse: With calls, draw every module of this kind as one box:
+            "neuron", "layer", or a Module class. This is how a big network's
+            graph fits on a page.
         local_grads: Label each edge with the local derivative d(out)/d(in)
             and, once backward has run, the gradient it passes back.
         precision: Significant digits of every number shown.
-        max_nodes: Refuse graphs with more values than this (None: no limit).
+        max_nodes: Refuse to draw more values (and boxes) than this; None
+            lifts the limit.
 
     Returns:
         The diagram; in Jupyter it shows inline as SVG.
 
     Raises:
-        GraphTooLargeError: If the graph has more than max_nodes values.
+        GraphTooLargeError: If more than max_nodes would be drawn.
         TypeError: If root is not a Value.
-        ValueError: If rankdir or precision is not valid.
+        ValueError: If an argument is not valid, e.g. calls without model.
     """
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     if not (isinstance(precision, int) and 1 <= precision <= 17):
         raise ValueError(f"draw_dot: precision must be an int from 1 to 17, got {precision!r}")
-    order = _checked_order(root, max_nodes)
-    style = _Style(
-        precision,
-        local_grads,
-        _real_grad,
-        _reached,
-        None,
-        _param_names(params),
-        root,
+    if calls is not None and model is None:
+        raise ValueError("draw_dot: calls need the model they were recorded from (model=...)")
+    if collapse is not None and calls is None:
+        raise ValueError("draw_dot: collapse needs the recorded calls (calls=..., model=...)")
+    order = _graph_order(root)
+    grouping = _NO_GROUPS
+    if model is not None and calls is not None:
+        grouping = _module_grouping(order, model, calls, collapse)
+    _check_size(order, grouping, max_nodes)
+    names = _param_names(
+        params if params is not None or model is None else dict(model.named_parameters())
     )
-    dot = _draw(root, order, style)
+    style = _Style(precision, local_grads, _real_grad, _reached, None, names, root)
+    dot = _draw(root, order, style, grouping=grouping)
     dot.graph_attr["rankdir"] = rankdir
     return dot
 
@@ -411,7 +629,8 @@ def backprop_steps(
     Yields:
         The diagrams, one per step.
     """
-    order = _checked_order(root, max_nodes)
+    order = _graph_order(root)
+    _check_size(order, _NO_GROUPS, max_nodes)
     names = _param_names(params)
     grads: dict[Value, float] = {root: 1.0}
     processed: set[Value] = set()

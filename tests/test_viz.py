@@ -162,7 +162,7 @@ def test_node_limit_refuses_big_graphs_with_a_clear_message():
     for _ in range(200):
         y = y * 1.01
     # x, then 200 times a constant and a product
-    with pytest.raises(GraphTooLargeError, match=r"401 values, more than max_nodes=250"):
+    with pytest.raises(GraphTooLargeError, match=r"401 values to draw, more than max_nodes=250"):
         draw_dot(y)
     assert len(value_rows(draw_dot(y, max_nodes=None).source)) == 401
 

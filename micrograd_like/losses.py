@@ -1,0 +1,189 @@
+"""Loss functions built from Value operations, for one sample or a batch.
+
+Each function takes a prediction and a target. A single prediction (a Value or
+a number) gives that sample's loss; a list of predictions with a list of
+targets gives the mean over the batch. ``cross_entropy`` takes a list of
+logits per sample.
+
+- `mse`: squared error ``(p - t)**2``.
+- `bce`: binary cross-entropy of a probability, ``-(t log p + (1-t) log(1-p))``.
+- `bce_with_logits`: the same from a logit z with p = sigmoid(z), computed
+  without overflow or log(0) for any finite z.
+- `hinge`: the SVM max-margin loss of micrograd's demo, ``relu(1 - t*score)``
+  with t = +1 or -1.
+- `cross_entropy`: softmax cross-entropy over class logits, computed stably.
+- `l2`: the weight penalty ``sum(p*p)``.
+
+Example:
+    >>> from micrograd_like import Value
+    >>> from micrograd_like.losses import hinge
+    >>> hinge([Value(2.0), Value(0.5)], [1, 1]).data   # mean of relu(1-2), relu(1-0.5)
+    0.25
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+
+from micrograd_like.engine import Value
+from micrograd_like.nn import record_function_call
+
+__all__ = ["bce", "bce_with_logits", "cross_entropy", "hinge", "l2", "mse"]
+
+Scalar = Value | float
+
+
+def _value(x: object, what: str, loss: str) -> Value:
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(float(x))
+    raise TypeError(f"{loss}: {what} must be a Value or a number, got {type(x).__name__}")
+
+
+def _target(x: object, loss: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        if not math.isfinite(x):
+            raise ValueError(f"{loss}: target must be finite, got {x!r}")
+        return float(x)
+    raise TypeError(f"{loss}: target must be a number, got {type(x).__name__}")
+
+
+def _mean_over(
+    loss: str,
+    per_sample: Callable[[Value, float], Value],
+    pred: Scalar | Sequence[Scalar],
+    target: float | Sequence[float],
+) -> Value:
+    """per_sample for one sample, or its mean over a batch; records the call for diagrams."""
+    if isinstance(pred, Sequence):
+        if not isinstance(target, Sequence) or len(target) != len(pred):
+            count = len(target) if isinstance(target, Sequence) else "one"
+            raise ValueError(f"{loss}: {len(pred)} predictions but {count} targets")
+        if len(pred) == 0:
+            raise ValueError(f"{loss}: empty batch")
+        preds = [_value(p, "each prediction", loss) for p in pred]
+        terms = [per_sample(p, _target(t, loss)) for p, t in zip(preds, target, strict=True)]
+        out = sum(terms[1:], terms[0]) * (1.0 / len(terms))
+    else:
+        if isinstance(target, Sequence):
+            raise ValueError(f"{loss}: one prediction but {len(target)} targets")
+        preds = [_value(pred, "prediction", loss)]
+        out = per_sample(preds[0], _target(target, loss))
+    record_function_call(loss, preds, [out])
+    return out
+
+
+def mse(pred: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
+    """Mean squared error: ``(p - t)**2``, averaged over a batch."""
+    return _mean_over("mse", lambda p, t: (p - t) ** 2, pred, target)
+
+
+def _check_probability_target(t: float, loss: str) -> float:
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"{loss}: target must be between 0 and 1, got {t!r}")
+    return t
+
+
+def bce(prob: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
+    """Binary cross-entropy of a probability p in (0, 1): ``-(t log p + (1-t) log(1-p))``.
+
+    Raises:
+        ValueError: If a target is outside [0, 1], or p is 0 or 1 where its log
+            is needed (the message names log); use `bce_with_logits` then.
+    """
+
+    def per_sample(p: Value, t: float) -> Value:
+        t = _check_probability_target(t, "bce")
+        if t == 1.0:
+            return -p.log()
+        if t == 0.0:
+            return -(1 - p).log()
+        return -(t * p.log() + (1 - t) * (1 - p).log())
+
+    return _mean_over("bce", per_sample, prob, target)
+
+
+def _softplus(z: Value) -> Value:
+    """log(1 + exp(z)) without overflow: exp is only ever taken of -|z|."""
+    if z.data > 0:
+        return z + (1 + (-z).exp()).log()
+    return (1 + z.exp()).log()
+
+
+def bce_with_logits(logit: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
+    """Binary cross-entropy from a logit z, p = sigmoid(z): ``softplus(z) - t*z``.
+
+    Stable for every finite z (PyTorch's BCEWithLogitsLoss); d/dz = sigmoid(z) - t.
+    """
+
+    def per_sample(z: Value, t: float) -> Value:
+        return _softplus(z) - _check_probability_target(t, "bce_with_logits") * z
+
+    return _mean_over("bce_with_logits", per_sample, logit, target)
+
+
+def hinge(score: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
+    """The SVM max-margin loss of micrograd's demo: ``relu(1 - t*score)``, t = +1 or -1."""
+    # Written as micrograd's demo writes it, so the graphs and numbers match it.
+    return _mean_over("hinge", lambda s, t: (1 + -t * s).relu(), score, target)
+
+
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: int | Sequence[int]
+) -> Value:
+    """Softmax cross-entropy: ``log(sum_j exp(z_j)) - z_target``, averaged over a batch.
+
+    Args:
+        logits: One score per class for a sample, or a list of those.
+        target: The true class index, or one per sample.
+
+    Raises:
+        ValueError: If a target is not a class index, or the shapes disagree.
+    """
+    if len(logits) > 0 and isinstance(logits[0], Sequence):
+        batch = list(logits)
+        if not isinstance(target, Sequence) or len(target) != len(batch):
+            raise ValueError("cross_entropy: give one target class per sample")
+        samples = []
+        for sample, t in zip(batch, target, strict=True):
+            if not isinstance(sample, Sequence):
+                raise ValueError("cross_entropy: every sample needs a list of logits")
+            samples.append(([_value(z, "each logit", "cross_entropy") for z in sample], t))
+    else:
+        if isinstance(target, Sequence):
+            raise ValueError("cross_entropy: one sample's logits but several targets")
+        single = [_value(z, "each logit", "cross_entropy") for z in logits]
+        samples = [(single, target)]
+    terms = [_cross_entropy_one(zs, t) for zs, t in samples]
+    out = terms[0] if len(terms) == 1 else sum(terms[1:], terms[0]) * (1.0 / len(terms))
+    record_function_call("cross_entropy", [z for zs, _ in samples for z in zs], [out])
+    return out
+
+
+def _cross_entropy_one(logits: list[Value], target: int) -> Value:
+    if len(logits) < 2:
+        raise ValueError(f"cross_entropy: need at least 2 class logits, got {len(logits)}")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
+        raise ValueError(
+            f"cross_entropy: target must be a class index from 0 to {len(logits) - 1}, "
+            f"got {target!r}"
+        )
+    # Shifting by the largest logit (a constant) keeps every exp <= 1: no overflow.
+    shift = max(z.data for z in logits)
+    total = sum(((z - shift).exp() for z in logits[1:]), (logits[0] - shift).exp())
+    return total.log() + shift - logits[target]
+
+
+def l2(params: Sequence[Value]) -> Value:
+    """Sum of the squared parameters, a weight penalty (scale it, e.g. by 1e-4)."""
+    if len(params) == 0:
+        raise ValueError("l2: no parameters")
+    squares = [p * p for p in params]
+    out = sum(squares[1:], squares[0])
+    record_function_call("l2", list(params), [out])
+    return out

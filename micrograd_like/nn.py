@@ -1,0 +1,412 @@
+"""Neural-network building blocks on top of `Value`: Module, Neuron, Layer, MLP.
+
+Compatible with micrograd's ``nn`` module: ``MLP(nin, nouts)`` has ReLU hidden
+layers and a linear output, weights drawn from U(-1, 1), biases at 0, and
+``parameters()`` in micrograd's order (layer by layer, neuron by neuron,
+weights then bias). Code written for micrograd runs after changing
+``from micrograd.nn import MLP`` into ``from micrograd_like.nn import MLP``.
+
+Beyond micrograd: an activation per layer (relu, tanh, sigmoid, linear),
+``seed=`` or ``rng=`` for reproducible initialisation, 1-unit hidden layers,
+named parameters, and a JSON-friendly ``state_dict`` that is loaded all or
+nothing.
+
+Example:
+    >>> from micrograd_like.nn import MLP
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> len(model.parameters())
+    337
+    >>> score = model([0.5, -1.0])   # a Value
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from micrograd_like.engine import Value
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "Layer",
+    "Module",
+    "ModuleCall",
+    "Neuron",
+    "record_calls",
+    "record_function_call",
+]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+"""The activations a Neuron can apply to its weighted sum."""
+
+Inputs = Sequence["Value | float"] | Value | float
+"""What a module takes: a list of Values or numbers, or one for a single input."""
+
+
+class _UniformSource(Protocol):
+    def uniform(self, a: float, b: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """One call of a module or of a loss function, as `record_calls` saw it.
+
+    Attributes:
+        module: The module called, or None for a function such as a loss.
+        name: The function's name (for a module, its class name).
+        inputs: The Values it was given (numbers had been wrapped as Values).
+        outputs: The Values it returned.
+    """
+
+    module: Module | None
+    name: str
+    inputs: tuple[Value, ...]
+    outputs: tuple[Value, ...]
+
+
+_RECORDING: ContextVar[list[ModuleCall] | None] = ContextVar("micrograd_like_calls", default=None)
+
+
+def record_function_call(name: str, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
+    """Tells an active `record_calls` that a function (e.g. a loss) made outputs from inputs."""
+    log = _RECORDING.get()
+    if log is not None:
+        log.append(ModuleCall(None, name, tuple(inputs), tuple(outputs)))
+
+
+@contextlib.contextmanager
+def record_calls() -> Iterator[list[ModuleCall]]:
+    """Records every module call made in this block, so diagrams can group by module.
+
+    Example:
+        >>> from micrograd_like.nn import MLP, record_calls
+        >>> model = MLP(2, [3, 1], seed=0)
+        >>> with record_calls() as calls:
+        ...     out = model([1.0, 2.0])
+        >>> [type(c.module).__name__ for c in calls][:2]
+        ['Neuron', 'Neuron']
+    """
+    calls: list[ModuleCall] = []
+    token = _RECORDING.set(calls)
+    try:
+        yield calls
+    finally:
+        _RECORDING.reset(token)
+
+
+def _as_values(x: Inputs, expected: int, who: str) -> list[Value]:
+    items: Sequence[Value | float] = x if isinstance(x, Sequence) else [x]
+    if len(items) != expected:
+        raise ValueError(f"{who} expects {expected} input(s), got {len(items)}")
+    values = []
+    for i, item in enumerate(items, start=1):
+        if isinstance(item, Value):
+            values.append(item)
+        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+            values.append(Value(float(item), label=f"x{i}"))  # a number given is an input
+        else:
+            raise TypeError(f"{who} inputs must be Values or numbers, got {type(item).__name__}")
+    return values
+
+
+def _flatten(out: Value | list[Value]) -> tuple[Value, ...]:
+    return (out,) if isinstance(out, Value) else tuple(out)
+
+
+class Module:
+    """Base class: a module owns parameters and, through its attributes, submodules.
+
+    Subclasses implement ``forward(x)``; calling the module runs it (and
+    reports the call to `record_calls`). micrograd-style subclasses that
+    define ``__call__`` and ``parameters()`` themselves also work.
+    """
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """Runs ``forward(x)``, telling `record_calls` about it when recording."""
+        log = _RECORDING.get()
+        if log is None:
+            return self.forward(x)
+        inputs = tuple(_as_values(x, self._input_count(x), repr(self)))
+        out = self.forward(list(inputs))
+        log.append(ModuleCall(self, type(self).__name__, inputs, _flatten(out)))
+        return out
+
+    def _input_count(self, x: Inputs) -> int:
+        return len(x) if isinstance(x, Sequence) else 1
+
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """Computes the module's output from its inputs."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The direct submodules with their attribute names (list items as name.i)."""
+        return []
+
+    def named_modules(self, prefix: str = "") -> list[tuple[str, Module]]:
+        """This module and all below it, with dotted paths ("" for this one)."""
+        result: list[tuple[str, Module]] = [(prefix, self)]
+        for name, child in self.named_children():
+            result += child.named_modules(f"{prefix}.{name}" if prefix else name)
+        return result
+
+    def named_own_parameters(self) -> list[tuple[str, Value]]:
+        """The parameters this module holds itself, not through submodules."""
+        return []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its dotted name, in `parameters` order."""
+        return [
+            (f"{path}.{name}" if path else name, p)
+            for path, module in self.named_modules()
+            for name, p in module.named_own_parameters()
+        ]
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in micrograd's order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Sets every parameter's grad to 0, before the next backward pass."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by name: plain data, ready for ``json.dump``."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Sets every parameter from a `state_dict`, all or nothing.
+
+        Raises:
+            ValueError: If names are missing or unknown, or a value is not a
+                finite number; the model is then left unchanged.
+            TypeError: If state is not a mapping.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state]
+        unknown = [str(name) for name in state if name not in params]
+        if missing or unknown:
+            raise ValueError(
+                f"load_state_dict: the state does not fit {type(self).__name__} "
+                f"({len(params)} parameters): missing {_some(missing)}, unknown {_some(unknown)}; "
+                f"the model is unchanged"
+            )
+        values: dict[str, float] = {}
+        for name, value in state.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(
+                    f"load_state_dict: {name} must be a number, got {type(value).__name__} "
+                    f"{value!r}; the model is unchanged"
+                )
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"load_state_dict: {name} is {value!r}, not finite; the model is unchanged"
+                )
+            values[name] = float(value)
+        for name, p in params.items():
+            p.data = values[name]
+
+
+def _some(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"[{shown}{more}]"
+
+
+def _activation_name(nonlin: bool, activation: str | None, who: str) -> str:
+    if activation is None:
+        return "relu" if nonlin else "linear"
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{who}: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
+
+
+def _rng(seed: int | None, rng: _UniformSource | None) -> _UniformSource:
+    if seed is not None and rng is not None:
+        raise ValueError("give seed or rng, not both")
+    if rng is not None:
+        return rng
+    if seed is not None:
+        return random.Random(seed)
+    # The global generator, as micrograd: random.seed(s) then MLP(...) gives its weights.
+    return random
+
+
+def _check_count(value: object, name: str, who: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
+    return value
+
+
+class Neuron(Module):
+    """``activation(w . x + b)``: nin weights from U(-1, 1) and a bias at 0.
+
+    Args:
+        nin: The number of inputs.
+        nonlin: micrograd's switch: ReLU if true, linear if false.
+        activation: One of `ACTIVATIONS`; overrides nonlin.
+        seed: Seeds a private generator for the weights.
+        rng: A generator with ``uniform(a, b)`` to draw the weights from.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        seed: int | None = None,
+        rng: _UniformSource | None = None,
+    ) -> None:
+        _check_count(nin, "nin", "Neuron")
+        self.activation = _activation_name(nonlin, activation, "Neuron")
+        source = _rng(seed, rng)
+        self.w = [Value(source.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+
+    @property
+    def nonlin(self) -> bool:
+        """Whether an activation other than linear is applied (micrograd's attribute)."""
+        return self.activation != "linear"
+
+    def forward(self, x: Inputs) -> Value:
+        """The activation of the weighted sum of x."""
+        inputs = _as_values(x, len(self.w), repr(self))
+        # Starting the sum at b, as micrograd does, gives its results bit for bit.
+        act = sum((wi * xi for wi, xi in zip(self.w, inputs, strict=True)), self.b)
+        if self.activation == "relu":
+            return act.relu()
+        if self.activation == "tanh":
+            return act.tanh()
+        if self.activation == "sigmoid":
+            return act.sigmoid()
+        return act
+
+    def __call__(self, x: Inputs) -> Value:
+        """The neuron's output Value."""
+        out = super().__call__(x)
+        assert isinstance(out, Value)
+        return out
+
+    def named_own_parameters(self) -> list[tuple[str, Value]]:
+        """The weights ``w.0 ... w.(nin-1)`` then the bias ``b``."""
+        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def __repr__(self) -> str:
+        kind = "ReLU" if self.activation == "relu" else self.activation.capitalize()
+        return f"{kind}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """nout neurons over the same inputs.
+
+    Calling it returns a list of Values, or a bare Value when nout is 1
+    (as micrograd does).
+
+    Args:
+        nin: The number of inputs of each neuron.
+        nout: The number of neurons.
+        **kwargs: Passed to each `Neuron` (nonlin, activation, seed, rng).
+    """
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        _check_count(nout, "nout", "Layer")
+        if kwargs.get("seed") is not None:
+            # One generator for the whole layer, so neurons do not repeat each other.
+            kwargs["rng"] = random.Random(kwargs.pop("seed"))
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """Each neuron's output; a bare Value for a 1-neuron layer."""
+        inputs = _as_values(x, len(self.neurons[0].w), repr(self))
+        out = [n(inputs) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The neurons, as ``neurons.i``."""
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes nouts after nin inputs.
+
+    Args:
+        nin: The number of inputs.
+        nouts: The size of each layer, the last being the output.
+        activation: The hidden layers' activation (default relu, as micrograd),
+            or a list with one per layer, output included.
+        output_activation: The last layer's activation when activation is a
+            single name (default linear, as micrograd).
+        seed: Seeds the weights; the same seed gives the same model.
+        rng: A generator with ``uniform(a, b)`` to draw the weights from.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str | Sequence[str] = "relu",
+        output_activation: str = "linear",
+        seed: int | None = None,
+        rng: _UniformSource | None = None,
+    ) -> None:
+        _check_count(nin, "nin", "MLP")
+        if isinstance(nouts, (int, str)) or len(nouts) == 0:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for size in nouts:
+            _check_count(size, "every layer size", "MLP")
+        if isinstance(activation, str):
+            activations = [activation] * (len(nouts) - 1) + [output_activation]
+        else:
+            activations = list(activation)
+            if len(activations) != len(nouts):
+                raise ValueError(
+                    f"MLP: {len(activations)} activations given for {len(nouts)} layers"
+                )
+        for name in activations:
+            _activation_name(True, name, "MLP")
+        source = _rng(seed, rng)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation=activations[i], rng=source)
+            for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """The last layer's output: a Value for a 1-unit output, else a list."""
+        out: Value | list[Value] | Inputs = x
+        for layer in self.layers:
+            # A 1-unit hidden layer returns a bare Value; the next layer takes it as is.
+            out = layer(out)
+        assert isinstance(out, (Value, list))
+        return out
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The layers, as ``layers.i``."""
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    @property
+    def sizes(self) -> list[int]:
+        """The number of inputs followed by every layer's size."""
+        return [len(self.layers[0].neurons[0].w), *(len(layer.neurons) for layer in self.layers)]
+
+    @property
+    def activations(self) -> list[str]:
+        """Each layer's activation."""
+        return [layer.neurons[0].activation for layer in self.layers]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
