@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from micrograd_like import __version__, worked_example
+from micrograd_like.datasets import DATASETS
+from micrograd_like.train import LOSSES
 
 
 def _positive_float(text: str) -> float:
@@ -33,6 +35,32 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
     return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
+    return value
+
+
+def _layer_sizes(text: str) -> list[int]:
+    try:
+        return [_positive_int(part) for part in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected sizes like 16,16 (positive whole numbers), got {text!r}"
+        ) from None
 
 
 def _assignment(text: str) -> tuple[str, float]:
@@ -115,6 +143,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
     graph.set_defaults(command_parser=graph)
+
+    train = commands.add_parser(
+        "train",
+        help="train an MLP on a toy dataset, with a progress bar and plots",
+        description="Train an MLP on a generated 2-D dataset; print the final accuracy; "
+        "with --out, write the decision boundary, the loss curve and the model (JSON).",
+    )
+    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    train.add_argument("--n", type=_positive_int, default=100, help="number of points")
+    train.add_argument("--noise", type=_non_negative_float, default=0.1, help="data noise")
+    train.add_argument(
+        "--classes", type=_at_least_two, default=3, help="classes of spiral and blobs (default 3)"
+    )
+    train.add_argument(
+        "--hidden", type=_layer_sizes, default=[16, 16], metavar="N,N,...",
+        help="hidden layer sizes (default: 16,16)",
+    )  # fmt: skip
+    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
+    train.add_argument(
+        "--loss", choices=LOSSES, help="default: hinge, cross_entropy for 3+ classes"
+    )
+    train.add_argument("--steps", type=_positive_int, default=100)
+    train.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate")
+    train.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    train.add_argument("--batch-size", type=_positive_int, help="default: the full batch")
+    train.add_argument("--l2", type=_non_negative_float, default=1e-4, help="weight penalty")
+    train.add_argument("--seed", type=int, default=0, help="seeds data, weights and batches")
+    train.add_argument("--out", metavar="DIR", help="write the plots and model.json here")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
 
@@ -156,6 +213,52 @@ def _run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_train(args: argparse.Namespace) -> int:
+    import json
+
+    from micrograd_like.nn import MLP, mlp_to_dict
+    from micrograd_like.optim import SGD, Adam
+    from micrograd_like.train import accuracy, fit
+
+    maker = DATASETS[args.dataset]
+    if args.dataset in ("spiral", "blobs"):
+        X, y = maker(n=args.n, noise=args.noise, seed=args.seed, classes=args.classes)  # type: ignore[call-arg]
+    else:
+        X, y = maker(n=args.n, noise=args.noise, seed=args.seed)
+    classes = len(set(y))
+    loss = args.loss or ("hinge" if classes == 2 else "cross_entropy")
+    outputs = classes if loss == "cross_entropy" else 1
+    model = MLP(2, [*args.hidden, outputs], activation=args.activation, seed=args.seed)
+    if args.optimizer == "adam":
+        optimizer: SGD | Adam = Adam(model.parameters(), lr=args.lr)
+    else:
+        optimizer = SGD(model.parameters(), lr=args.lr)
+    print(
+        f"training MLP {model.sizes} ({len(model.parameters())} parameters) on {args.dataset} "
+        f"({len(X)} points, {classes} classes) with {loss} and {args.optimizer}, lr {args.lr}"
+    )
+    history = fit(
+        model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
+        batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress, seed=args.seed,
+    )  # fmt: skip
+    seconds = sorted(history.seconds)[len(history.seconds) // 2]
+    print(f"final loss {history.loss[-1]:.4f}")
+    print(f"training accuracy {accuracy(model, X, y, loss):.1%}")
+    print(f"median time per step {seconds * 1000:.1f} ms")
+    if args.out is None:
+        return 0
+    from micrograd_like.plots import plot_decision_boundary, plot_history
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_decision_boundary(model, X, y, loss=loss).savefig(out / "decision_boundary.png", dpi=100)
+    plot_history(history).savefig(out / "loss_curve.png", dpi=100)
+    document = {**mlp_to_dict(model), "history": history.as_dict(), "loss": loss}
+    (out / "model.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+    print(f"wrote {out / 'decision_boundary.png'}, {out / 'loss_curve.png'}, {out / 'model.json'}")
+    return 0
+
+
 def _run_seed(lr: float, steps: int, output_format: str) -> str:
     example = worked_example.run(lr=lr, steps=steps)
     render = {
@@ -171,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "graph":
         return _run_graph(args)
+    if args.command == "train":
+        return _run_train(args)
     if args.command in (None, "seed"):
         if args.command is None:
             print(_run_seed(worked_example.DEFAULT_LR, 1, "text"))

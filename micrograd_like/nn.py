@@ -35,10 +35,13 @@ from micrograd_like.engine import Value
 __all__ = [
     "ACTIVATIONS",
     "MLP",
+    "MODEL_FORMAT",
     "Layer",
     "Module",
     "ModuleCall",
     "Neuron",
+    "mlp_from_dict",
+    "mlp_to_dict",
     "record_calls",
     "record_function_call",
 ]
@@ -410,3 +413,41 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+MODEL_FORMAT = "micrograd_like.MLP"
+MODEL_VERSION = 1
+
+
+def mlp_to_dict(model: MLP) -> dict[str, Any]:
+    """An MLP as plain JSON-ready data: its shape, activations and parameters."""
+    return {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "sizes": model.sizes,
+        "activations": model.activations,
+        "state": model.state_dict(),
+    }
+
+
+def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
+    """Rebuilds an MLP saved by `mlp_to_dict`.
+
+    Raises:
+        ValueError: If the document is not a saved MLP of a known version, or
+            its parameters do not fit its shape.
+    """
+    if not isinstance(document, Mapping) or document.get("format") != MODEL_FORMAT:
+        raise ValueError(f"not a saved micrograd_like MLP (expected format {MODEL_FORMAT!r})")
+    if document.get("version") != MODEL_VERSION:
+        raise ValueError(
+            f"saved MLP version {document.get('version')!r} is not supported "
+            f"(this micrograd_like reads version {MODEL_VERSION})"
+        )
+    sizes = document.get("sizes")
+    activations = document.get("activations")
+    if not isinstance(sizes, list) or len(sizes) < 2 or not isinstance(activations, list):
+        raise ValueError("saved MLP: sizes must list the inputs and every layer; give activations")
+    model = MLP(sizes[0], sizes[1:], activation=activations, seed=0)
+    model.load_state_dict(document.get("state", {}))
+    return model
