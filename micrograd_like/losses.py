@@ -60,7 +60,7 @@ def _mean_over(
     target: float | Sequence[float],
 ) -> Value:
     """per_sample for one sample, or its mean over a batch; records the call for diagrams."""
-    if isinstance(pred, Sequence):
+    if isinstance(pred, Sequence) and not isinstance(pred, str):
         if not isinstance(target, Sequence) or len(target) != len(pred):
             count = len(target) if isinstance(target, Sequence) else "one"
             raise ValueError(f"{loss}: {len(pred)} predictions but {count} targets")

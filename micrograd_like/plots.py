@@ -1,9 +1,10 @@
-"""Plots of training (matplotlib, the optional ``plot`` extra): curves and decision boundaries.
+"""Plots of training (matplotlib, the optional ``train`` extra): curves and decision boundaries.
 
-Example:
-    >>> from micrograd_like.plots import plot_decision_boundary, plot_history  # doctest: +SKIP
-    >>> plot_history(history)                                                   # doctest: +SKIP
-    >>> plot_decision_boundary(model, X, y, loss="hinge")                       # doctest: +SKIP
+Example::
+
+    history = fit(model, X, y, loss="hinge")
+    plot_history(history).savefig("loss.png")
+    plot_decision_boundary(model, X, y, loss="hinge").savefig("boundary.png")
 """
 
 from __future__ import annotations

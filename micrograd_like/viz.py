@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -279,7 +280,7 @@ _NO_GROUPS = _Grouping({}, {}, {})
 
 
 def _cluster_id(path: str) -> str:
-    return "cluster_" + ("model" if path == "" else path.replace(".", "_"))
+    return "cluster_" + ("model" if path == "" else re.sub(r"\W", "_", path))
 
 
 def _draw(

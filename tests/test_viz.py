@@ -316,3 +316,94 @@ def test_no_grad_results_are_leaves_in_the_diagram():
         y = Value(2.0, label="x") * 3
     y.label = "y"
     assert "_op" not in draw_dot(y).source
+
+
+# -- grouping by module, collapsing --
+
+
+def small_model_loss():
+    from micrograd_like.losses import l2, mse
+    from micrograd_like.nn import MLP, record_calls
+
+    model = MLP(2, [3, 1], seed=0)
+    with record_calls() as calls:
+        out = model([0.5, -1.0])
+        loss = mse(out, 1.0) + 0.01 * l2(model.parameters())
+    loss.label = "loss"
+    loss.backward()
+    return model, calls, loss
+
+
+def test_model_graph_is_clustered_by_layer_and_neuron_with_short_parameter_names():
+    model, calls, loss = small_model_loss()
+    source = draw_dot(loss, model=model, calls=calls).source
+    for cluster in (
+        "cluster_model",
+        "cluster_layers_0",
+        "cluster_layers_0_neurons_2",
+        "cluster_layers_1_neurons_0",
+        "cluster_mse__",
+    ):
+        assert f"subgraph {cluster} " in source, cluster
+    assert "layers.0.neurons.1: ReLUNeuron(2)" in source
+    assert "<b>w.0</b>" in source  # inside its neuron's cluster, not layers.0.neurons.0.w.0
+    # a parameter's record sits inside its neuron's cluster
+    neuron = source.split("subgraph cluster_layers_0_neurons_0 {")[1].split("}")[0]
+    assert "<b>b</b>" in neuron
+
+
+def test_collapsed_neurons_become_boxes_and_edges_are_kept_once():
+    model, calls, loss = small_model_loss()
+    source = draw_dot(loss, model=model, calls=calls, collapse="neuron").source
+    boxes = re.findall(r'^\s*(m_\S+) \[label="([^"]+)"', source, re.M)
+    titles = sorted(title for _, title in boxes)
+    assert "layers.0.neurons.0: ReLUNeuron(2)" in titles
+    assert "layers.1.neurons.0: LinearNeuron(3)" in titles
+    assert "l2(...)" in titles
+    edges = re.findall(r"^\s*(\S+) -> (\S+)$", source, re.M)
+    assert len(edges) == len(set(edges))
+    assert "<b>w.0</b>" not in source  # the weights are inside the boxes
+    layer_boxes = draw_dot(loss, model=model, calls=calls, collapse="layer").source
+    assert "layers.0: Layer" in layer_boxes
+    assert "ReLUNeuron(2)" not in layer_boxes
+
+
+def test_a_batch_loss_collapses_to_a_handful_of_boxes():
+    from micrograd_like.losses import hinge, l2
+    from micrograd_like.nn import MLP, record_calls
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    with record_calls() as calls:
+        scores = []
+        for i in range(40):
+            score = model([0.1 * i, -0.05 * i])
+            assert isinstance(score, Value)
+            scores.append(score)
+        loss = hinge(scores, [1 if i % 2 else -1 for i in range(40)]) + 1e-4 * l2(
+            model.parameters()
+        )
+    loss.backward()
+    with pytest.raises(GraphTooLargeError, match="collapse"):
+        draw_dot(loss)
+    source = draw_dot(loss, model=model, calls=calls, collapse="layer").source
+    assert "80 input values" in source
+    assert "layers.1: Layer, 40 calls" in source
+    assert len(value_rows(source)) < 10
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"calls": []}, "calls need the model"),
+        ({"collapse": "neuron"}, "collapse needs the recorded calls"),
+    ],
+)
+def test_grouping_arguments_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        draw_dot(Value(1.0), **kwargs)
+
+
+def test_unknown_collapse_kind_is_refused():
+    model, calls, loss = small_model_loss()
+    with pytest.raises(ValueError, match="collapse must be 'neuron', 'layer'"):
+        draw_dot(loss, model=model, calls=calls, collapse="everything")

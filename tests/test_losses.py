@@ -1,0 +1,131 @@
+"""Losses: values and gradients against PyTorch and central differences; stability; shapes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from micrograd_like import Value, gradcheck
+from micrograd_like.losses import bce, bce_with_logits, cross_entropy, hinge, l2, mse
+
+finite = st.floats(-6.0, 6.0, allow_nan=False, allow_infinity=False)
+
+
+@given(z=finite, t=st.sampled_from([0.0, 1.0, 0.3]))
+def test_bce_with_logits_gradient_is_sigmoid_minus_target(z, t):
+    x = Value(z)
+    bce_with_logits(x, t).backward()
+    assert x.grad == pytest.approx(1 / (1 + math.exp(-z)) - t, abs=1e-12)
+
+
+@given(zs=st.lists(finite, min_size=2, max_size=5), data=st.data())
+def test_cross_entropy_matches_central_differences(zs, data):
+    target = data.draw(st.integers(0, len(zs) - 1))
+    result = gradcheck(lambda *v: cross_entropy(list(v), target), zs, raise_exception=False)
+    assert result, str(result)
+
+
+@given(p=st.floats(0.05, 0.95), t=st.floats(0.0, 1.0), s=finite, y=finite)
+def test_bce_mse_hinge_match_central_differences(p, t, s, y):
+    for f, x in [(lambda v: bce(v, t), p), (lambda v: mse(v, y), s), (lambda v: hinge(v, 1.0), s)]:
+        if f is not None and abs(1 - x) > 1e-3:  # the hinge's kink at score 1
+            result = gradcheck(f, [x], raise_exception=False)
+            assert result, str(result)
+
+
+def test_bce_with_logits_is_stable_at_extreme_logits():
+    for z, t, expected in [(1000.0, 1.0, 0.0), (-1000.0, 0.0, 0.0), (-1000.0, 1.0, 1000.0)]:
+        x = Value(z)
+        loss = bce_with_logits(x, t)
+        assert loss.data == pytest.approx(expected, abs=1e-12)
+        loss.backward()
+        assert math.isfinite(x.grad)
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    logits = [Value(1000.0), Value(0.0), Value(-1000.0)]
+    loss = cross_entropy(logits, 0)
+    assert loss.data == pytest.approx(0.0, abs=1e-12)
+    loss.backward()
+    assert [v.grad for v in logits] == pytest.approx([0.0, 0.0, 0.0], abs=1e-12)
+
+
+def test_batch_losses_are_means():
+    scores = [Value(2.0), Value(0.5), Value(-1.0)]
+    assert hinge(scores, [1, 1, 1]).data == pytest.approx((0 + 0.5 + 2.0) / 3)
+    assert mse([1.0, 3.0], [0.0, 0.0]).data == pytest.approx(5.0)
+    batch = cross_entropy([[1.0, 2.0], [3.0, 0.0]], [1, 0])
+    single = [cross_entropy([1.0, 2.0], 1).data, cross_entropy([3.0, 0.0], 0).data]
+    assert batch.data == pytest.approx(sum(single) / 2)
+
+
+def test_l2_is_the_sum_of_squares():
+    params = [Value(1.0), Value(-2.0)]
+    penalty = l2(params)
+    penalty.backward()
+    assert penalty.data == 5.0
+    assert [p.grad for p in params] == [2.0, -4.0]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: mse([1.0, 2.0], [1.0]), ValueError, "2 predictions but 1 targets"),
+        (lambda: mse(1.0, [1.0, 2.0]), ValueError, "one prediction but 2 targets"),
+        (lambda: mse([], []), ValueError, "empty batch"),
+        (lambda: bce(0.5, 2.0), ValueError, "between 0 and 1"),
+        (lambda: bce(Value(0.0), 1.0), ValueError, "log"),
+        (lambda: cross_entropy([1.0, 2.0], 2), ValueError, "class index from 0 to 1"),
+        (lambda: cross_entropy([1.0], 0), ValueError, "at least 2 class logits"),
+        (
+            lambda: mse("a", 1.0),  # type: ignore[arg-type]
+            TypeError,
+            "prediction must be a Value or a number",
+        ),
+        (lambda: mse(1.0, math.inf), ValueError, "target must be finite"),
+    ],
+)
+def test_bad_input_is_refused_clearly(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.torch
+@given(
+    zs=st.lists(finite, min_size=3, max_size=3),
+    ts=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3),
+    classes=st.lists(st.integers(0, 2), min_size=2, max_size=2),
+)
+def test_losses_match_torch_float64(zs, ts, classes):
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+
+    def compare(ours, theirs, inputs):
+        values = [Value(x) for x in inputs]
+        tensor = torch.tensor(inputs, dtype=torch.float64, requires_grad=True)
+        out = ours(values)
+        out.backward()
+        expected = theirs(tensor)
+        expected.backward()
+        assert out.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
+        assert [v.grad for v in values] == pytest.approx(tensor.grad.tolist(), rel=1e-10, abs=1e-12)
+
+    target = torch.tensor(ts, dtype=torch.float64)
+    compare(
+        lambda v: bce_with_logits(v, ts),
+        lambda t: functional.binary_cross_entropy_with_logits(t, target),
+        zs,
+    )
+    compare(lambda v: mse(v, ts), lambda t: functional.mse_loss(t, target), zs)
+    probabilities = [0.05 + 0.9 * (math.tanh(z) + 1) / 2 for z in zs]
+    compare(
+        lambda v: bce(v, ts), lambda t: functional.binary_cross_entropy(t, target), probabilities
+    )
+    compare(
+        lambda v: cross_entropy([v, v[::-1]], classes),
+        lambda t: functional.cross_entropy(torch.stack([t, t.flip(0)]), torch.tensor(classes)),
+        zs,
+    )

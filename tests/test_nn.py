@@ -1,0 +1,229 @@
+"""The nn layer: micrograd compatibility, initialisation, naming, all-or-nothing loading."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from micrograd_like import Value
+from micrograd_like.nn import (
+    MLP,
+    Layer,
+    Neuron,
+    mlp_from_dict,
+    mlp_to_dict,
+    record_calls,
+)
+
+
+def test_mlp_2_16_16_1_has_337_parameters_in_micrograds_order():
+    model = MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+    assert len(params) == 337
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.2.neurons.0.b"
+    assert [p for _, p in model.named_parameters()] == params
+
+
+def test_defaults_are_micrograds_relu_hidden_linear_output_uniform_weights_zero_bias():
+    model = MLP(2, [16, 16, 1], seed=0)
+    assert model.activations == ["relu", "relu", "linear"]
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            assert neuron.b.data == 0.0
+            assert all(-1.0 <= w.data <= 1.0 for w in neuron.w)
+    assert repr(model.layers[2].neurons[0]) == "LinearNeuron(16)"
+    assert repr(model.layers[0]).startswith("Layer of [ReLUNeuron(2), ReLUNeuron(2)")
+    assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2)")
+
+
+def test_same_global_seed_gives_micrograds_exact_weights_and_outputs():
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(1337)
+    ours = MLP(2, [16, 16, 1])
+    random.seed(1337)
+    theirs = micrograd_nn.MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    assert repr(ours) == repr(theirs)
+    out = ours([0.5, -1.5])
+    assert isinstance(out, Value)
+    assert out.data == theirs([0.5, -1.5]).data
+
+
+def micrograd_demo_step(nn_module, engine_module, steps: int = 3) -> list[float]:
+    """micrograd's demo training loop, unchanged except for the modules passed in."""
+    random.seed(1337)
+    X = [[random.uniform(-1.5, 2.5), random.uniform(-1, 1.5)] for _ in range(30)]
+    y = [1 if random.random() < 0.5 else -1 for _ in range(30)]
+    model = nn_module.MLP(2, [16, 16, 1])
+    history = []
+    for k in range(steps):
+        inputs = [list(map(engine_module.Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append(total_loss.data)
+    return history
+
+
+def test_micrograd_demo_runs_with_changed_imports_and_matches_micrograd():
+    from micrograd_like import engine, nn
+
+    ours = micrograd_demo_step(nn, engine)
+    assert ours[-1] < ours[0]
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    micrograd_engine = pytest.importorskip("micrograd.engine")
+    theirs = micrograd_demo_step(micrograd_nn, micrograd_engine)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+def test_one_unit_hidden_layers_work():
+    model = MLP(2, [16, 1, 1], seed=0)  # micrograd: TypeError, a bare Value is not iterable
+    out = model([0.5, -0.5])
+    assert isinstance(out, Value)
+    out.backward()
+    assert len(model.parameters()) == 16 * 3 + 17 + 2
+
+
+def test_layer_returns_a_list_or_a_bare_value_like_micrograd():
+    assert isinstance(Layer(2, 3, seed=0)([1.0, 2.0]), list)
+    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), Value)
+
+
+@pytest.mark.parametrize(
+    ("activation", "expected"),
+    [
+        ("relu", lambda z: max(z, 0.0)),
+        ("tanh", math.tanh),
+        ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
+        ("linear", lambda z: z),
+    ],
+)
+def test_each_activation(activation, expected):
+    neuron = Neuron(2, activation=activation, seed=3)
+    z = neuron.w[0].data * 0.7 + neuron.w[1].data * -0.2 + neuron.b.data
+    assert neuron([0.7, -0.2]).data == pytest.approx(expected(z), rel=1e-15, abs=1e-15)
+
+
+def test_activation_per_layer_and_seeds_reproduce():
+    a = MLP(3, [4, 4, 2], activation=["tanh", "sigmoid", "linear"], seed=7)
+    b = MLP(3, [4, 4, 2], activation=["tanh", "sigmoid", "linear"], seed=7)
+    c = MLP(3, [4, 4, 2], activation=["tanh", "sigmoid", "linear"], seed=8)
+    assert a.state_dict() == b.state_dict()
+    assert a.state_dict() != c.state_dict()
+    assert a.activations == ["tanh", "sigmoid", "linear"]
+    rng = random.Random(5)
+    d = MLP(3, [4], rng=rng)
+    assert d.state_dict() == MLP(3, [4], rng=random.Random(5)).state_dict()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: MLP(0, [1]), "nin must be a positive int"),
+        (lambda: MLP(2, []), "non-empty list"),
+        (lambda: MLP(2, [3, 0]), "every layer size"),
+        (lambda: MLP(2, [3, 1], activation="swish"), "activation must be one of"),
+        (lambda: MLP(2, [3, 1], activation=["relu"]), "1 activations given for 2 layers"),
+        (lambda: MLP(2, [3], seed=1, rng=random.Random(1)), "seed or rng, not both"),
+        (lambda: Neuron(2)([1.0, 2.0, 3.0]), r"ReLUNeuron\(2\) expects 2 input\(s\), got 3"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_zero_grad_clears_every_parameter():
+    model = MLP(2, [3, 1], seed=0)
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    out.backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+
+
+# -- state dicts: plain JSON, loaded all or nothing --
+
+
+def test_state_dict_round_trips_through_json():
+    model = MLP(2, [4, 1], seed=0)
+    state = json.loads(json.dumps(model.state_dict()))
+    other = MLP(2, [4, 1], seed=99)
+    other.load_state_dict(state)
+    assert other.state_dict() == model.state_dict()
+    mine, theirs = other([0.3, 0.4]), model([0.3, 0.4])
+    assert isinstance(mine, Value)
+    assert isinstance(theirs, Value)
+    assert mine.data == theirs.data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.pop("layers.1.neurons.0.b"), r"missing \[layers\.1\.neurons\.0\.b\]"),
+        (lambda s: s.update({"layers.9.w": 1.0}), r"unknown \[layers\.9\.w\]"),
+        (lambda s: s.update({"layers.0.neurons.0.w.0": "1.0"}), "must be a number, got str"),
+        (lambda s: s.update({"layers.0.neurons.0.w.0": math.nan}), "not finite"),
+        (lambda s: s.update({"layers.0.neurons.0.b": True}), "must be a number, got bool"),
+    ],
+)
+def test_a_refused_state_leaves_the_model_unchanged(change, message):
+    model = MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    state = {name: value + 1.0 for name, value in before.items()}
+    change(state)
+    with pytest.raises(ValueError, match=message):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+def test_a_state_of_another_shape_is_refused():
+    model = MLP(2, [4, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="does not fit MLP"):
+        model.load_state_dict(MLP(2, [5, 1], seed=0).state_dict())
+    assert model.state_dict() == before
+    with pytest.raises(TypeError, match="expected a mapping"):
+        model.load_state_dict([1.0, 2.0])  # type: ignore[arg-type]
+
+
+def test_saved_model_document_rebuilds_the_same_model():
+    model = MLP(2, [4, 3], activation="tanh", seed=1)
+    document = json.loads(json.dumps(mlp_to_dict(model)))
+    rebuilt = mlp_from_dict(document)
+    assert rebuilt.sizes == [2, 4, 3]
+    assert rebuilt.activations == ["tanh", "linear"]
+    assert rebuilt.state_dict() == model.state_dict()
+    with pytest.raises(ValueError, match="not a saved micrograd_like MLP"):
+        mlp_from_dict({"format": "pickle"})
+    with pytest.raises(ValueError, match="version 2 is not supported"):
+        mlp_from_dict({**document, "version": 2})
+
+
+# -- recording calls, for diagrams grouped by module --
+
+
+def test_record_calls_sees_every_module_call_with_its_inputs_and_outputs():
+    model = MLP(2, [3, 1], seed=0)
+    with record_calls() as calls:
+        out = model([1.0, 2.0])
+    assert [c.name for c in calls] == ["Neuron"] * 3 + ["Layer"] + ["Neuron", "Layer", "MLP"]
+    assert calls[-1].module is model
+    assert calls[-1].outputs == (out,)
+    assert [v.label for v in calls[-1].inputs] == ["x1", "x2"]
+    assert calls[-2].inputs == calls[3].outputs  # layer 1 consumed layer 0's outputs
+    model([1.0, 2.0])
+    assert len(calls) == 7  # nothing is recorded outside the block
