@@ -235,11 +235,10 @@ class _Mode(NamedTuple):
     anomaly: bool
 
 
+# Recording, no anomaly checks: the common case, tested for by identity in the hot path.
 # A NamedTuple is immutable, so sharing it as the default is safe.
-_MODE: ContextVar[_Mode] = ContextVar(
-    "micrograd_like_mode",
-    default=_Mode(grad_enabled=True, anomaly=False),  # noqa: B039
-)
+_DEFAULT_MODE = _Mode(grad_enabled=True, anomaly=False)
+_MODE: ContextVar[_Mode] = ContextVar("micrograd_like_mode", default=_DEFAULT_MODE)
 
 
 def is_grad_enabled() -> bool:
@@ -313,42 +312,43 @@ def _leaf(data: float) -> Value:
     return node
 
 
-def _result(rule: Primitive, a: Value, b: Value | None, out: tuple[Any, ...]) -> Value:
-    """The node holding ``out = (value, d value/d a[, d value/d b])`` of ``rule(a[, b])``."""
-    data = out[0]
-    grad_enabled, anomaly = _MODE.get()
-    if anomaly and not math.isfinite(data):
-        inputs = repr(a.data) if b is None else f"{a.data!r}, {b.data!r}"
-        raise FloatingPointError(f"{rule.name}: produced {data!r} from input(s) {inputs}")
+def _result(
+    rule: Primitive, a: Value, b: Value | None, data: float, d_a: Any, d_b: Any = 0.0
+) -> Value:
+    """The node ``data = rule(a[, b])``, remembering its inputs and local derivatives."""
+    mode = _MODE.get()
+    if mode is not _DEFAULT_MODE:  # inside no_grad or detect_anomaly
+        if mode.anomaly and not math.isfinite(data):
+            inputs = repr(a.data) if b is None else f"{a.data!r}, {b.data!r}"
+            raise FloatingPointError(f"{rule.name}: produced {data!r} from input(s) {inputs}")
+        if not mode.grad_enabled:
+            return _leaf(data)
     node: Value = _new_node(Value)
     node.data = data
     node.grad = _GRAD_NOT_COMPUTED
     node.label = ""
-    if grad_enabled:
-        node._rule = rule
-        node._a = a
-        node._b = b
-        node._da = out[1]
-        node._db = out[2] if b is not None else 0.0
-    else:
-        node._rule = LEAF
-        node._a = node._b = None
-        node._da = node._db = 0.0
+    node._rule = rule
+    node._a = a
+    node._b = b
+    node._da = d_a
+    node._db = d_b
     return node
 
 
 def _unary(rule: Primitive, a: Value) -> Value:
-    assert rule.apply is not None
+    x = a.data
     if rule.check is not None:
-        rule.check(a.data)
-    return _result(rule, a, None, rule.apply(a.data))
+        rule.check(x)
+    data, d_a = rule.apply(x)  # type: ignore[misc]  # every unary rule has apply
+    return _result(rule, a, None, data, d_a)
 
 
 def _binary(rule: Primitive, a: Value, b: Value) -> Value:
-    assert rule.apply is not None
+    x, y = a.data, b.data
     if rule.check is not None:
-        rule.check(a.data, b.data)
-    return _result(rule, a, b, rule.apply(a.data, b.data))
+        rule.check(x, y)
+    data, d_a, d_b = rule.apply(x, y)  # type: ignore[misc]  # every binary rule has apply
+    return _result(rule, a, b, data, d_a, d_b)
 
 
 def _is_number(x: object) -> bool:

@@ -363,8 +363,8 @@ def node_spy(monkeypatch):
     created = []
     original = engine._result
 
-    def spy(rule, a, b, out):
-        node = original(rule, a, b, out)
+    def spy(rule, *args):
+        node = original(rule, *args)
         created.append(rule.name)
         return node
 
