@@ -20,11 +20,13 @@ from micrograd_like.engine import (
     Primitive,
     Value,
     detect_anomaly,
+    grad,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
     topological_order,
 )
+from micrograd_like.functional import hessian, hvp
 from micrograd_like.gradcheck import GradcheckError, GradcheckResult, gradcheck
 
 __version__ = "0.1.0"
@@ -37,7 +39,10 @@ __all__ = [
     "Value",
     "__version__",
     "detect_anomaly",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",

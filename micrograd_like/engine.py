@@ -26,7 +26,7 @@ import functools
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -36,6 +36,8 @@ __all__ = [
     "Primitive",
     "Value",
     "detect_anomaly",
+    "grad",
+    "gradients",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
@@ -200,6 +202,9 @@ RELU    = Primitive("ReLU",    lambda a:    (_relu(a),             _step(a)))
 @functools.lru_cache(maxsize=1024, typed=True)  # typed: keep "**2" and "**2.0" apart
 def power_by(n: float) -> Primitive:
     """The primitive ``a ** n`` for a constant number n, named ``**n`` as in micrograd."""
+    if n == 0:
+        # d(a**0)/da is 0 everywhere, also at a == 0 where n * a**-1 would be 0 * inf.
+        return Primitive("**0", lambda a: (_pow(a, 0), 0.0))
     return Primitive(
         f"**{n}",
         lambda a: (_pow(a, n), n * _pow(a, n - 1)),
@@ -557,7 +562,7 @@ class Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, label=self.label)
 
-    def backward(self, gradient: float = 1.0) -> None:
+    def backward(self, gradient: float = 1.0, *, create_graph: bool = False) -> None:
         """Computes d(self)/d(node) for every node of the graph below self.
 
         The graph is sorted topologically without recursion, so chains of
@@ -569,6 +574,9 @@ class Value:
 
         Args:
             gradient: d(loss)/d(self), the seed of the chain rule.
+            create_graph: Record the backward pass itself, as PyTorch does:
+                every ``.grad`` becomes a Value with its own graph, which can
+                be differentiated again (see also `grad`).
 
         Raises:
             FloatingPointError: Inside `detect_anomaly`, when a gradient
@@ -578,6 +586,9 @@ class Value:
             raise TypeError(
                 f"backward(): gradient must be a real number, got {type(gradient).__name__}"
             )
+        if create_graph:
+            self._backward_create_graph(float(gradient))
+            return
         order = topological_order(self)
         for node in order:
             if node._a is not None:
@@ -588,6 +599,16 @@ class Value:
             _propagate(node)
             if anomaly:
                 _check_grads_finite(node)
+
+    def _backward_create_graph(self, gradient: float) -> None:
+        grads = gradients([self], create_graph=True)
+        for node, g in grads.items():
+            contribution = g if gradient == 1.0 else g * gradient
+            # With create_graph the grads are Values, as they are tensors with a graph in PyTorch.
+            if node._a is None and node.grad_computed:
+                node.grad = node.grad + contribution  # type: ignore[assignment]  # leaves add up
+            else:
+                node.grad = contribution  # type: ignore[assignment]
 
     # -- display --
 
@@ -632,27 +653,130 @@ def _check_grads_finite(node: Value) -> None:
             )
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node of root's graph, each after all of its inputs; root comes last.
+def topological_order(root: Value, *more_roots: Value) -> list[Value]:
+    """Every node of the roots' graph, each after all of its inputs.
 
     An iterative depth-first search, inputs in argument order, so the order is
-    deterministic and deep graphs cannot overflow the stack.
+    deterministic and deep graphs cannot overflow the stack. With one root, it
+    comes last.
     """
     order: list[Value] = []
-    visited: set[Value] = {root}
-    stack: list[Value] = [root]
-    while stack:
-        node = stack[-1]
-        a = node._a
-        if a is not None and a not in visited:
-            visited.add(a)
-            stack.append(a)
+    visited: set[Value] = set()
+    for start in (root, *more_roots):
+        if start in visited:
             continue
-        b = node._b
-        if b is not None and b not in visited:
-            visited.add(b)
-            stack.append(b)
-            continue
-        stack.pop()
-        order.append(node)
+        visited.add(start)
+        stack: list[Value] = [start]
+        while stack:
+            node = stack[-1]
+            a = node._a
+            if a is not None and a not in visited:
+                visited.add(a)
+                stack.append(a)
+                continue
+            b = node._b
+            if b is not None and b not in visited:
+                visited.add(b)
+                stack.append(b)
+                continue
+            stack.pop()
+            order.append(node)
     return order
+
+
+def _local_grad_values(node: Value) -> tuple[Any, ...]:
+    """d(node)/d(input) as Value expressions, so that they can be differentiated again."""
+    rule = node._rule
+    if rule.apply is None:
+        raise ValueError(
+            f"create_graph: the node {node.label or node._op!r} was built by hand "
+            f"(Value(data, children, op)); its derivative is a Python function, not a graph"
+        )
+    return rule.apply(*node._prev)[1:]
+
+
+def gradients(outputs: Sequence[Value], create_graph: bool = False) -> dict[Value, float | Value]:
+    """d(sum of outputs)/d(node) for every node below the outputs, without touching .grad.
+
+    This is the chain rule as a pure function: it returns the gradients in a
+    dict instead of writing them into the nodes. With create_graph, every
+    gradient is a Value whose own graph can be differentiated again.
+
+    Raises:
+        ValueError: With create_graph, if the graph holds a hand-built node.
+    """
+    order = topological_order(*outputs)
+    grads: dict[Value, Any] = {}
+    seed: Any = _leaf(1.0) if create_graph else 1.0
+    for out in outputs:
+        grads[out] = grads[out] + seed if out in grads else seed
+    for node in reversed(order):
+        grad = grads.get(node)
+        if grad is None or node._a is None:
+            continue
+        if node._rule.custom_backward is not None:
+            if node._rule.custom_backward is _pass_nothing:
+                continue
+            raise ValueError(
+                f"gradients: the node {node.label or node._op!r} has a hand-written _backward, "
+                f"which writes into .grad; use backward() for it"
+            )
+        local = _local_grad_values(node) if create_graph else node.local_grads
+        for child, d in zip(node._prev, local, strict=True):
+            # Multiplying by a constant 1.0 would only add a node to the graph.
+            contribution = grad if (create_graph and type(d) is float and d == 1.0) else grad * d
+            grads[child] = grads[child] + contribution if child in grads else contribution
+    return grads
+
+
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> list[Any]:
+    """The gradients of outputs with respect to inputs, as ``torch.autograd.grad``.
+
+    Nothing is written into any ``.grad``. Several outputs are summed.
+
+    Args:
+        outputs: One Value or a list.
+        inputs: One Value or a list; one gradient is returned per input.
+        create_graph: Return Values whose graphs can be differentiated again
+            (for second and higher derivatives); floats otherwise.
+        allow_unused: Give 0.0 for an input the outputs do not depend on,
+            instead of raising.
+
+    Returns:
+        A list with one gradient per input.
+
+    Raises:
+        ValueError: If an input is not used by the outputs and allow_unused
+            is false, or (with create_graph) the graph holds a hand-built node.
+        TypeError: If an output or input is not a Value.
+
+    Example:
+        >>> x = Value(3.0)
+        >>> y = x * x * x
+        >>> (dy,) = grad(y, x, create_graph=True)   # 3x**2 = 27, as a Value
+        >>> grad(dy, x)                              # 6x
+        [18.0]
+    """
+    outs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for v in (*outs, *ins):
+        if not isinstance(v, Value):
+            raise TypeError(f"grad: outputs and inputs must be Values, got {type(v).__name__}")
+    grads = gradients(outs, create_graph)
+    result: list[Any] = []
+    for i, v in enumerate(ins):
+        if v in grads:
+            result.append(grads[v])
+        elif allow_unused:
+            result.append(_leaf(0.0) if create_graph else 0.0)
+        else:
+            raise ValueError(
+                f"grad: input {i} ({v.label or v!r}) is not used by the outputs; "
+                f"pass allow_unused=True to get 0 for it"
+            )
+    return result

@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -260,6 +261,7 @@ class _Grouping:
     titles: Mapping[str, str]  # module path -> cluster title
     parent: Mapping[str, str | None]  # module path -> the path of the module holding it
     collapsed: frozenset[str] = frozenset()  # paths drawn as one box each
+    cluster_style: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     def chain(self, path: str) -> list[str]:
         """The module paths from the outermost module down to path itself."""
@@ -318,12 +320,9 @@ def _draw(
         for prefix in grouping.chain(path):
             if prefix not in clusters:
                 cluster = graphviz.Digraph(name=_cluster_id(prefix))
-                cluster.attr(
-                    label=escape(grouping.titles.get(prefix, prefix)),
-                    style="rounded",
-                    color="#9ca3af",
-                    fontcolor="#374151",
-                )
+                attrs = {"style": "rounded", "color": "#9ca3af", "fontcolor": "#374151"}
+                attrs.update(grouping.cluster_style.get(prefix, {}))
+                cluster.attr(label=escape(grouping.titles.get(prefix, prefix)), **attrs)
                 clusters[prefix] = cluster
         return clusters[path]
 
@@ -408,6 +407,18 @@ def _draw(
         parent = grouping.parent.get(path)
         (clusters[parent] if parent is not None else dot).subgraph(clusters[path])
     return dot
+
+
+def _pass_grouping(order: list[Value], forward: Value) -> _Grouping:
+    """Forward-pass nodes in one cluster, the nodes create_graph added in another."""
+    in_forward = set(_graph_order(forward))
+    path_of = {node: "forward" if node in in_forward else "backward" for node in order}
+    return _Grouping(
+        path_of,
+        {"forward": "forward pass", "backward": "backward pass, recorded by create_graph=True"},
+        {"forward": None, "backward": None},
+        cluster_style={"backward": {"style": "dashed,rounded", "color": "#7c3aed"}},
+    )
 
 
 _INPUTS = "inputs"  # the box that gathers a collapsed diagram's input values
@@ -550,6 +561,7 @@ def draw_dot(
     model: Module | None = None,
     calls: Sequence[ModuleCall] | None = None,
     collapse: str | type[Module] | None = None,
+    forward: Value | None = None,
     local_grads: bool = True,
     precision: int = 4,
     max_nodes: int | None = DEFAULT_MAX_NODES,
@@ -570,6 +582,9 @@ def draw_dot(
         collapse: With calls, draw every module of this kind as one box:
             "neuron", "layer", or a Module class. This is how a big network's
             graph fits on a page.
+        forward: For a gradient computed with ``create_graph=True``: the
+            value it is the gradient of. Its graph is drawn as the forward
+            pass, and every node the backward pass added apart from it.
         local_grads: Label each edge with the local derivative d(out)/d(in)
             and, once backward has run, the gradient it passes back.
         precision: Significant digits of every number shown.
@@ -592,10 +607,14 @@ def draw_dot(
         raise ValueError("draw_dot: calls need the model they were recorded from (model=...)")
     if collapse is not None and calls is None:
         raise ValueError("draw_dot: collapse needs the recorded calls (calls=..., model=...)")
+    if forward is not None and calls is not None:
+        raise ValueError("draw_dot: give forward= or calls=, not both")
     order = _graph_order(root)
     grouping = _NO_GROUPS
     if model is not None and calls is not None:
         grouping = _module_grouping(order, model, calls, collapse)
+    if forward is not None:
+        grouping = _pass_grouping(order, forward)
     _check_size(order, grouping, max_nodes)
     names = _param_names(
         params if params is not None or model is None else dict(model.named_parameters())
