@@ -695,6 +695,16 @@ def _local_grad_values(node: Value) -> tuple[Any, ...]:
     return rule.apply(*node._prev)[1:]
 
 
+def _times(grad: Value, local: Any, seed: Value) -> Value:
+    """The product grad * local as a Value, without the nodes a factor 1 would add."""
+    if type(local) is float and local == 1.0:
+        return grad
+    if grad is seed:
+        return local if isinstance(local, Value) else _leaf(float(local))
+    product: Value = grad * local
+    return product
+
+
 def gradients(outputs: Sequence[Value], create_graph: bool = False) -> dict[Value, float | Value]:
     """d(sum of outputs)/d(node) for every node below the outputs, without touching .grad.
 
@@ -723,8 +733,7 @@ def gradients(outputs: Sequence[Value], create_graph: bool = False) -> dict[Valu
             )
         local = _local_grad_values(node) if create_graph else node.local_grads
         for child, d in zip(node._prev, local, strict=True):
-            # Multiplying by a constant 1.0 would only add a node to the graph.
-            contribution = grad if (create_graph and type(d) is float and d == 1.0) else grad * d
+            contribution = _times(grad, d, seed) if create_graph else grad * d
             grads[child] = grads[child] + contribution if child in grads else contribution
     return grads
 
