@@ -28,6 +28,7 @@ from micrograd_like.engine import (
 )
 from micrograd_like.functional import hessian, hvp
 from micrograd_like.gradcheck import GradcheckError, GradcheckResult, gradcheck
+from micrograd_like.jit import jit
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,7 @@ __all__ = [
     "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jit",
     "no_grad",
     "topological_order",
 ]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from micrograd_like import __version__, worked_example
+from micrograd_like import bench as benchmark
 from micrograd_like.datasets import DATASETS
 from micrograd_like.train import LOSSES
 
@@ -172,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="seeds data, weights and batches")
     train.add_argument("--out", metavar="DIR", help="write the plots and model.json here")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    bench = commands.add_parser(
+        "bench",
+        help="time micrograd_like beside micrograd and PyTorch (W1-W4)",
+        description="Time the workloads W1-W4 on every installed engine, side by side in one "
+        "run, each engine in a fresh process; print a Markdown table of medians and ratios.",
+    )
+    benchmark.add_arguments(bench)
+    bench.set_defaults(command_parser=bench)
     return parser
 
 
@@ -276,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_graph(args)
     if args.command == "train":
         return _run_train(args)
+    if args.command == "bench":
+        return benchmark.run(args, args.command_parser)
     if args.command in (None, "seed"):
         if args.command is None:
             print(_run_seed(worked_example.DEFAULT_LR, 1, "text"))

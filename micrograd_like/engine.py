@@ -70,17 +70,36 @@ def _float_pow(base: float, exponent: float) -> float:
     return math.nan if isinstance(result, complex) else float(result)
 
 
+def _is_scalar(x: Any) -> bool:
+    return isinstance(x, (int, float))
+
+
+def _arrays() -> Any:
+    """NumPy, for the batched replay of `micrograd_like.jit`; the eager engine never gets here."""
+    import numpy
+
+    return numpy
+
+
 def _pow(base: Any, exponent: Any) -> Any:
     if isinstance(base, Value):
         return base**exponent
     if isinstance(exponent, Value):
         return Value(base) ** exponent
-    return _float_pow(base, exponent)
+    if _is_scalar(base) and _is_scalar(exponent):
+        return _float_pow(base, exponent)
+    np = _arrays()
+    with np.errstate(all="ignore"):
+        return np.power(base, exponent)
 
 
 def _exp(x: Any) -> Any:
     if isinstance(x, Value):
         return x.exp()
+    if not _is_scalar(x):
+        np = _arrays()
+        with np.errstate(over="ignore"):
+            return np.exp(x)
     try:
         return math.exp(x)
     except OverflowError:
@@ -88,16 +107,28 @@ def _exp(x: Any) -> Any:
 
 
 def _log(x: Any) -> Any:
-    return x.log() if isinstance(x, Value) else math.log(x)
+    if isinstance(x, Value):
+        return x.log()
+    if not _is_scalar(x):
+        np = _arrays()
+        with np.errstate(all="ignore"):
+            return np.log(x)
+    return math.log(x)
 
 
 def _tanh(x: Any) -> Any:
-    return x.tanh() if isinstance(x, Value) else math.tanh(x)
+    if isinstance(x, Value):
+        return x.tanh()
+    return math.tanh(x) if _is_scalar(x) else _arrays().tanh(x)
 
 
 def _sigmoid(x: Any) -> Any:
     if isinstance(x, Value):
         return x.sigmoid()
+    if not _is_scalar(x):
+        np = _arrays()
+        e = np.exp(-np.abs(x))  # never overflows
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     # exp of a non-positive number never overflows, so branch on the sign.
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -108,18 +139,26 @@ def _sigmoid(x: Any) -> Any:
 def _relu(x: Any) -> Any:
     if isinstance(x, Value):
         return x.relu()
+    if not _is_scalar(x):
+        return _arrays().maximum(x, 0.0)  # propagates nan, as PyTorch
     return 0.0 if x <= 0 else x  # written so that relu(nan) is nan, as in PyTorch
 
 
-def _step(x: Any) -> float:
+def _step(x: Any) -> Any:
     """The derivative of relu: 1 for x > 0, and 0 at 0 as in PyTorch."""
     x = x.data if isinstance(x, Value) else x
+    if not _is_scalar(x):
+        return _arrays().where(x > 0, 1.0, 0.0)
     return 1.0 if x > 0 else 0.0
 
 
 def _pow_exponent_grad(power: Any, base: Any) -> Any:
     """d(a**b)/db = a**b * log(a); 0 at a == 0, where PyTorch reports 0 too."""
     base_data = base.data if isinstance(base, Value) else base
+    if not _is_scalar(base_data):
+        np = _arrays()
+        with np.errstate(all="ignore"):
+            return np.where(base_data == 0, 0.0, power * np.log(base_data))
     return 0.0 if base_data == 0 else power * _log(base)
 
 
@@ -445,13 +484,21 @@ class Value:
 
     # -- operations: each is one primitive from the table, or built from them --
 
+    # + and * make most of a network's nodes, so they build their node directly:
+    # the same value and local derivatives as ADD and MUL in the table, minus two calls.
+
     def __add__(self, other: Value | float) -> Value:
-        o = _as_value(other)
-        return NotImplemented if o is None else _binary(ADD, self, o)
+        o = other if type(other) is Value else _as_value(other)
+        if o is None:
+            return NotImplemented
+        return _result(ADD, self, o, self.data + o.data, 1.0, 1.0)  # d/da = 1, d/db = 1
 
     def __mul__(self, other: Value | float) -> Value:
-        o = _as_value(other)
-        return NotImplemented if o is None else _binary(MUL, self, o)
+        o = other if type(other) is Value else _as_value(other)
+        if o is None:
+            return NotImplemented
+        a, b = self.data, o.data
+        return _result(MUL, self, o, a * b, b, a)  # d/da = b, d/db = a
 
     def __pow__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
@@ -485,7 +532,7 @@ class Value:
 
     def __radd__(self, other: float) -> Value:  # other + self
         o = _as_value(other)
-        return NotImplemented if o is None else _binary(ADD, o, self)
+        return NotImplemented if o is None else o + self
 
     def __sub__(self, other: Value | float) -> Value:  # self + (-other)
         if not isinstance(other, Value) and not _is_number(other):
@@ -498,7 +545,7 @@ class Value:
 
     def __rmul__(self, other: float) -> Value:  # other * self
         o = _as_value(other)
-        return NotImplemented if o is None else _binary(MUL, o, self)
+        return NotImplemented if o is None else o * self
 
     def __truediv__(self, other: Value | float) -> Value:  # self * other**-1
         o = _as_value(other)
@@ -662,25 +709,26 @@ def topological_order(root: Value, *more_roots: Value) -> list[Value]:
     """
     order: list[Value] = []
     visited: set[Value] = set()
+    seen, visit, finish = visited.__contains__, visited.add, order.append  # bound once: hot loop
     for start in (root, *more_roots):
-        if start in visited:
+        if seen(start):
             continue
-        visited.add(start)
+        visit(start)
         stack: list[Value] = [start]
+        push, pop = stack.append, stack.pop
         while stack:
             node = stack[-1]
             a = node._a
-            if a is not None and a not in visited:
-                visited.add(a)
-                stack.append(a)
+            if a is not None and not seen(a):
+                visit(a)
+                push(a)
                 continue
             b = node._b
-            if b is not None and b not in visited:
-                visited.add(b)
-                stack.append(b)
+            if b is not None and not seen(b):
+                visit(b)
+                push(b)
                 continue
-            stack.pop()
-            order.append(node)
+            finish(pop())
     return order
 
 

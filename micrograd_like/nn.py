@@ -104,10 +104,13 @@ def record_calls() -> Iterator[list[ModuleCall]]:
         _RECORDING.reset(token)
 
 
-def _as_values(x: Inputs, expected: int, who: str) -> list[Value]:
+def _as_values(x: Inputs, expected: int, who: object) -> list[Value]:
+    """The inputs as a list of Values; who (a module) is named only in an error."""
     items: Sequence[Value | float] = x if isinstance(x, Sequence) else [x]
     if len(items) != expected:
-        raise ValueError(f"{who} expects {expected} input(s), got {len(items)}")
+        raise ValueError(f"{who!r} expects {expected} input(s), got {len(items)}")
+    if type(items) is list and all(type(item) is Value for item in items):
+        return items  # checked: already a list of Values
     values = []
     for i, item in enumerate(items, start=1):
         if isinstance(item, Value):
@@ -115,7 +118,7 @@ def _as_values(x: Inputs, expected: int, who: str) -> list[Value]:
         elif isinstance(item, numbers.Real) and not isinstance(item, bool):
             values.append(Value(float(item), label=f"x{i}"))  # a number given is an input
         else:
-            raise TypeError(f"{who} inputs must be Values or numbers, got {type(item).__name__}")
+            raise TypeError(f"{who!r} inputs must be Values or numbers, got {type(item).__name__}")
     return values
 
 
@@ -136,7 +139,7 @@ class Module:
         log = _RECORDING.get()
         if log is None:
             return self.forward(x)
-        inputs = tuple(_as_values(x, self._input_count(x), repr(self)))
+        inputs = tuple(_as_values(x, self._input_count(x), self))
         out = self.forward(list(inputs))
         log.append(ModuleCall(self, type(self).__name__, inputs, _flatten(out)))
         return out
@@ -283,7 +286,7 @@ class Neuron(Module):
 
     def forward(self, x: Inputs) -> Value:
         """The activation of the weighted sum of x."""
-        inputs = _as_values(x, len(self.w), repr(self))
+        inputs = _as_values(x, len(self.w), self)
         # Starting the sum at b, as micrograd does, gives its results bit for bit.
         act = sum((wi * xi for wi, xi in zip(self.w, inputs, strict=True)), self.b)
         if self.activation == "relu":
@@ -330,7 +333,7 @@ class Layer(Module):
 
     def forward(self, x: Inputs) -> Value | list[Value]:
         """Each neuron's output; a bare Value for a 1-neuron layer."""
-        inputs = _as_values(x, len(self.neurons[0].w), repr(self))
+        inputs = _as_values(x, len(self.neurons[0].w), self)
         out = [n(inputs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
