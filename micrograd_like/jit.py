@@ -81,10 +81,11 @@ class Compiled:
         self._traced_inputs: int | None = None
         self.nodes = 0
 
-    def _trace(self, n_inputs: int) -> None:
+    def _trace(self, first_row: Sequence[float], first_target: float) -> None:
         np = _numpy()
-        xs = [Value(0.0, label=f"x{j + 1}") for j in range(n_inputs)]
-        y = Value(0.0, label="y")
+        # The first sample's numbers, so that the trace meets no domain error (log(0)) by chance.
+        xs = [Value(float(v), label=f"x{j + 1}") for j, v in enumerate(first_row)]
+        y = Value(float(first_target), label="y")
         loss = self.fn(xs, y)
         if not isinstance(loss, Value):
             raise TypeError(f"jit: fn must return a Value, got {type(loss).__name__}")
@@ -148,7 +149,7 @@ class Compiled:
         self._loss_position = position.get(loss)
         self._order_size = len(row)
         self._unused_params = [p for p in self.params if p not in position]
-        self._traced_inputs = n_inputs
+        self._traced_inputs = len(first_row)
 
     def __call__(self, X: Sequence[Sequence[float]], Y: Sequence[float]) -> float:
         """Mean loss over the batch; sets each parameter's ``.grad`` to its batch-mean gradient.
@@ -167,7 +168,7 @@ class Compiled:
             raise ValueError(f"jit: {xs.shape[0]} rows but Y has shape {ys.shape}")
         first_call = self._traced_inputs is None
         if first_call:
-            self._trace(xs.shape[1])
+            self._trace(xs[0].tolist(), float(ys[0]))
         elif xs.shape[1] != self._traced_inputs:
             raise ValueError(f"jit: traced for {self._traced_inputs} inputs, got {xs.shape[1]}")
         loss_rows = self._replay(xs, ys)

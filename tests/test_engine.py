@@ -496,3 +496,13 @@ def test_node_spy_sees_nodes_that_operations_create(node_spy):
     # The positive control for the "creates no node" assertions above.
     Value(2.0).log()
     assert node_spy == ["log"]
+
+
+@pytest.mark.parametrize(("rule", "make"), [("+", lambda a, b: a + b), ("*", lambda a, b: a * b)])
+def test_operator_fast_paths_store_what_the_table_says(rule, make):
+    a, b = Value(0.7), Value(-1.3)
+    node = make(a, b)
+    table = next(p for p in PRIMITIVES if p.name == rule)
+    assert table.apply is not None
+    assert node._rule is table
+    assert (node.data, *node.local_grads) == table.apply(0.7, -1.3)
