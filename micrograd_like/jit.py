@@ -176,6 +176,11 @@ class Compiled:
             self._verify(xs, ys, loss_rows)
         return float(loss_rows.mean())
 
+    @property
+    def groups(self) -> int:
+        """How many groups of array operations the plan has (0 before the first call)."""
+        return len(getattr(self, "_groups", ()))
+
     def _replay(self, xs: Any, ys: Any) -> Any:
         np = _numpy()
         batch = xs.shape[0]
