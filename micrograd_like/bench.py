@@ -146,14 +146,18 @@ def _w1_torch_scalar(repeats: int) -> list[float]:
                 h = [o.relu() for o in out] if depth < len(layers) - 1 else out
             losses.append((1 - yi * h[0]).relu())
         total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= 0.5 * p.grad
+        _torch_sgd_step(torch, params, total)
         times.append(time.perf_counter() - start)
     return times[1:]
+
+
+def _torch_sgd_step(torch: Any, params: list[Any], total: Any) -> None:
+    for p in params:
+        p.grad = None
+    total.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= 0.5 * p.grad
 
 
 def _w1_torch_batched(repeats: int) -> list[float]:
@@ -174,12 +178,7 @@ def _w1_torch_batched(repeats: int) -> list[float]:
         w1, b1, w2, b2, w3, b3 = params
         scores = ((xs @ w1 + b1).relu() @ w2 + b2).relu() @ w3 + b3
         total = (1 - ys * scores[:, 0]).relu().mean() + 1e-4 * sum((p * p).sum() for p in params)
-        for p in params:
-            p.grad = None
-        total.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= 0.5 * p.grad
+        _torch_sgd_step(torch, params, total)
         times.append(time.perf_counter() - start)
     return times[1:]
 

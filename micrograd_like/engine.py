@@ -641,25 +641,11 @@ class Value:
             if node._a is not None:
                 node.grad = 0.0
         self.grad += float(gradient)
-        if _MODE.get().anomaly:
-            for node in reversed(order):
-                _propagate(node)
-                _check_grads_finite(node)
-            return
+        anomaly = _MODE.get().anomaly
         for node in reversed(order):
-            # _propagate(node), written out: this loop runs once per node of the graph.
-            a = node._a
-            if a is None:
-                continue
-            custom = node._rule.custom_backward
-            if custom is not None:
-                custom()
-                continue
-            grad = node.grad
-            a.grad += node._da * grad
-            b = node._b
-            if b is not None:
-                b.grad += node._db * grad
+            _propagate(node)
+            if anomaly:
+                _check_grads_finite(node)
 
     def _backward_create_graph(self, gradient: float) -> None:
         grads = gradients([self], create_graph=True)

@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "micrograd_like", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.cli import run_cli
 
 
 def test_no_command_runs_the_main_demo():
-    result = run()
+    result = run_cli()
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("The report's worked example")
 
 
 def test_version():
-    result = run("--version")
+    result = run_cli("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("micrograd_like ")
 
 
 @pytest.mark.parametrize("args", [["--bogus"], ["nonsense-command"]])
 def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
-    result = run(*args)
+    result = run_cli(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -45,14 +35,16 @@ def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
 def test_graph_writes_svg_png_and_dot_by_suffix(tmp_path):
     for suffix, magic in ((".svg", b"<?xml"), (".png", b"\x89PNG"), (".dot", b"digraph")):
         target = tmp_path / f"out{suffix}"
-        result = run("graph", "tanh(x*w + b)", "--set", "x=0.5", "w=-3", "b=1", "-o", str(target))
+        result = run_cli(
+            "graph", "tanh(x*w + b)", "--set", "x=0.5", "w=-3", "b=1", "-o", str(target)
+        )
         assert result.returncode == 0, result.stderr
         assert target.read_bytes().lstrip()[: len(magic)] == magic
         assert "d/dw = 0.3932238664829637" in result.stdout
 
 
 def test_graph_without_output_prints_the_dot_source():
-    result = run("graph", "x * 2", "--set", "x=3")
+    result = run_cli("graph", "x * 2", "--set", "x=3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("digraph {")
     assert "grad 2" in result.stdout
@@ -75,14 +67,8 @@ def test_graph_without_output_prints_the_dot_source():
     ],
 )
 def test_graph_refuses_bad_formulas_with_usage_and_exit_2(args, message, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "micrograd_like", "graph", *args],
-        capture_output=True,
-        text=True,
-        timeout=20,  # a refusal must come at once, never after a long computation
-        check=False,
-        cwd=tmp_path,
-    )
+    # A refusal must come at once, never after a long computation.
+    result = run_cli("graph", *args, cwd=tmp_path, timeout=20)
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert re.search(message, result.stderr)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -12,6 +10,7 @@ from micrograd_like.datasets import make_moons, make_spiral
 from micrograd_like.nn import MLP, mlp_from_dict
 from micrograd_like.optim import SGD, Adam, LinearDecay
 from micrograd_like.train import StepInfo, accuracy, fit, predict
+from tests.cli import run_cli
 
 
 def test_moons_reach_97_percent_with_micrograds_demo_recipe():
@@ -77,20 +76,13 @@ def test_bad_arguments_are_refused(kwargs, message):
         fit(MLP(2, [2, 1], seed=0), X, y, progress=False, **kwargs)
 
 
-def run_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "micrograd_like", "train", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=cwd,
-    )
+def run_train(*args):
+    return run_cli("train", *args, timeout=300)
 
 
 def test_cli_trains_prints_accuracy_and_writes_plots_and_model(tmp_path):
     out = tmp_path / "run"
-    result = run_cli("--dataset", "moons", "--hidden", "8", "--steps", "15", "--lr", "0.1",
+    result = run_train("--dataset", "moons", "--hidden", "8", "--steps", "15", "--lr", "0.1",
                      "--optimizer", "adam", "--seed", "0", "--out", str(out))  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "training accuracy" in result.stdout
@@ -117,7 +109,7 @@ def test_cli_trains_prints_accuracy_and_writes_plots_and_model(tmp_path):
     ],
 )
 def test_cli_bad_options_print_usage_and_exit_2(args):
-    result = run_cli(*args)
+    result = run_train(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import subprocess
-import sys
 
 import pytest
 
@@ -22,6 +20,7 @@ from micrograd_like.worked_example import (
     to_markdown,
     to_text,
 )
+from tests.cli import run_cli
 
 TOL = 1e-12
 
@@ -187,16 +186,6 @@ def test_markdown_renders_tables():
     markdown = to_markdown(run(steps=2))
     assert "| parameter | old | dL/dw | eta * dL/dw | new |" in markdown
     assert "## 5. Loss after each of 2 steps" in markdown
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "micrograd_like", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_cli_seed_json_matches_the_library():
