@@ -48,10 +48,11 @@ def torch_derivatives(torch, fn, x: float, order: int) -> list[float]:
 @given(x=POSITIVE)
 def test_orders_one_to_four_match_torch(name, x):
     torch = pytest.importorskip("torch")
-    if name == "x_to_the_x" and x == 1.0:
-        # There the inner power x**(x-1) has exponent 0, and PyTorch's double backward
-        # zeroes that power's exponent gradient: its third derivative of x**x at 1 is
-        # 2, not the 3 that the formula and the central differences below give.
+    if name == "x_to_the_x" and x == int(x):
+        # At whole x, a power inside the derivatives of x**x (x**(x-1), x**(x-2), ...) has
+        # exponent 0, and PyTorch's double backward zeroes that power's exponent gradient
+        # there: it gives 2 for the third derivative at 1 and 63.50 for the fourth at 2,
+        # where the formula, the central differences below and mpmath give 3 and 64.50.
         return
     ours = derivatives(CHAINS[name], x, 4)
     theirs = torch_derivatives(torch, CHAINS[name], x, 4)
@@ -69,6 +70,13 @@ def test_each_order_is_the_central_difference_of_the_order_below(name, x):
     for k in range(1, 4):  # order k+1 against the slope of order k
         numeric = (plus[k - 1] - minus[k - 1]) / (2 * h)
         assert math.isclose(exact[k], numeric, rel_tol=1e-4, abs_tol=1e-4), (k + 1, exact, numeric)
+
+
+def test_fourth_derivative_of_x_to_the_x_at_two_matches_mpmath():
+    # mpmath.diff(lambda x: x**x, 2, 4) at 40 digits: 64.501341827368487910...
+    assert derivatives(CHAINS["x_to_the_x"], 2.0, 4)[3] == pytest.approx(
+        64.5013418273684879, rel=1e-12
+    )
 
 
 def test_third_derivative_of_x_to_the_x_at_one_is_three():
