@@ -18,6 +18,7 @@ from micrograd_like.viz import (
     Diagram,
     GraphTooLargeError,
     RenderError,
+    backprop_slider,
     backprop_steps,
     draw_dot,
     find_renderer,
@@ -407,3 +408,13 @@ def test_unknown_collapse_kind_is_refused():
     model, calls, loss = small_model_loss()
     with pytest.raises(ValueError, match="collapse must be 'neuron', 'layer'"):
         draw_dot(loss, model=model, calls=calls, collapse="everything")
+
+
+def test_backprop_slider_has_one_position_per_frame(no_system_dot):
+    pytest.importorskip("ipywidgets")
+    o, _, _ = neuron()
+    widget = backprop_slider(o)
+    slider = widget.widget.children[0]
+    assert (slider.min, slider.max, slider.value) == (0, 5, 0)
+    frame = widget.widget.result
+    assert "<svg" in frame._repr_svg_()
