@@ -7,6 +7,7 @@ With no command it runs the main demo, the report's worked example (``seed``).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 from collections.abc import Sequence
@@ -230,6 +231,11 @@ def _run_train(args: argparse.Namespace) -> int:
     from micrograd_like.optim import SGD, Adam
     from micrograd_like.train import accuracy, fit
 
+    if args.out is not None and importlib.util.find_spec("matplotlib") is None:
+        # Said before training, not after: the plots are what --out asks for.
+        print("error: --out writes plots, which need matplotlib: "
+              "pip install 'micrograd_like[train]'", file=sys.stderr)  # fmt: skip
+        return 1
     maker = DATASETS[args.dataset]
     if args.dataset in ("spiral", "blobs"):
         X, y = maker(n=args.n, noise=args.noise, seed=args.seed, classes=args.classes)  # type: ignore[call-arg]
