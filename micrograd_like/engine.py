@@ -24,12 +24,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 __all__ = [
     "PRIMITIVES",
@@ -43,6 +44,7 @@ __all__ = [
     "no_grad",
     "power_by",
     "topological_order",
+    "weighted_sum",
 ]
 
 
@@ -594,7 +596,9 @@ class Value:
         Assigning a function instead makes backward() call that function for
         this node, which is how micrograd's lectures define new operations.
         """
-        return functools.partial(_propagate, self)
+        if self._a is None:
+            return _pass_nothing  # a leaf has no inputs to pass to
+        return functools.partial(_propagate, (self,))
 
     @_backward.setter
     def _backward(self, step: Callable[[], None]) -> None:
@@ -636,16 +640,17 @@ class Value:
         if create_graph:
             self._backward_create_graph(float(gradient))
             return
-        order = topological_order(self)
-        for node in order:
-            if node._a is not None:
-                node.grad = 0.0
+        if self._a is None:  # a leaf is its own whole graph; leaves add up
+            self.grad += float(gradient)
+            return
+        operations = _operations_below(self)
         self.grad += float(gradient)
-        anomaly = _MODE.get().anomaly
-        for node in reversed(order):
-            _propagate(node)
-            if anomaly:
-                _check_grads_finite(node)
+        if not _MODE.get().anomaly:
+            _propagate(reversed(operations))
+            return
+        for node in reversed(operations):
+            _propagate((node,))
+            _check_grads_finite(node)
 
     def _backward_create_graph(self, gradient: float) -> None:
         grads = gradients([self], create_graph=True)
@@ -675,20 +680,90 @@ class Value:
         return value_mimebundle(self, include, exclude)
 
 
-def _propagate(node: Value) -> None:
-    """One chain-rule step: adds node.grad * d(node)/d(input) to each input's grad."""
-    a = node._a
-    if a is None:
-        return
-    custom = node._rule.custom_backward
-    if custom is not None:
-        custom()
-        return
-    grad = node.grad
-    a.grad += node._da * grad
-    b = node._b
-    if b is not None:
-        b.grad += node._db * grad
+def _propagate(nodes: Iterable[Value]) -> None:
+    """The chain rule, node by node: adds node.grad * d(node)/d(input) to each input's grad.
+
+    The nodes must be operations (not leaves), each after every node that uses it.
+    """
+    for node in nodes:
+        custom = node._rule.custom_backward
+        if custom is not None:
+            custom()
+            continue
+        grad = node.grad
+        node._a.grad += node._da * grad  # type: ignore[union-attr]  # operations have an input
+        b = node._b
+        if b is not None:
+            b.grad += node._db * grad
+
+
+def _values(op: str, items: Iterable[Value | float]) -> list[Value]:
+    """The items as a list of Values: numbers become constant leaves, anything else a TypeError."""
+    values = items if type(items) is list else list(items)
+    if all(map(isinstance, values, itertools.repeat(Value))):
+        return cast("list[Value]", values)  # checked: every item is a Value
+    converted = []
+    for item in values:
+        value = _as_value(item)
+        if value is None:
+            raise TypeError(
+                f"{op}: expected Values or numbers, got {type(item).__name__}: {item!r}"
+            )
+        converted.append(value)
+    return converted
+
+
+def weighted_sum(
+    weights: Iterable[Value | float], inputs: Iterable[Value | float], start: Value | float = 0.0
+) -> Value:
+    """``start + w0*x0 + w1*x1 + ...``, a neuron's weighted sum, built in one loop.
+
+    The graph is node for node the one that expression builds, left to right:
+    a ``*`` node per term, then a ``+`` node adding it to the sum so far, with
+    the same floats, so gradients and diagrams are exactly those of the
+    expression. Only the way there is shorter: no operator dispatch and no
+    function call per node, which makes an MLP's forward pass about a third
+    faster (`micrograd_like.nn.Neuron` uses it).
+
+    Args:
+        weights: Values or numbers (numbers become constant leaves).
+        inputs: Values or numbers, as many as weights.
+        start: The first term, usually the bias.
+
+    Returns:
+        The sum; a Value for start itself when there are no terms.
+
+    Raises:
+        ValueError: If weights and inputs differ in length.
+        TypeError: If an item is neither a Value nor a real number.
+
+    Example:
+        >>> w, x, b = [Value(2.0), Value(3.0)], [Value(4.0), Value(5.0)], Value(1.0)
+        >>> weighted_sum(w, x, b).data      # 1 + 2*4 + 3*5
+        24.0
+    """
+    ws, xs = _values("weighted_sum", weights), _values("weighted_sum", inputs)
+    if len(ws) != len(xs):
+        raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
+    total = start if type(start) is Value else _values("weighted_sum", [start])[0]
+    if _MODE.get() is not _DEFAULT_MODE:  # no_grad or detect_anomaly: the operators handle them
+        for w, x in zip(ws, xs, strict=True):
+            total = total + w * x
+        return total
+    # The nodes are built here rather than by _result: a call per node would cost a third more.
+    total_data = total.data
+    for w, x in zip(ws, xs, strict=True):
+        w_data, x_data = w.data, x.data
+        product: Value = _new_node(Value)  # w * x: d/dw = x, d/dx = w
+        product.data, product._da, product._db = w_data * x_data, x_data, w_data
+        product.grad, product.label, product._rule = _GRAD_NOT_COMPUTED, "", MUL
+        product._a, product._b = w, x
+        node: Value = _new_node(Value)  # total + product: d/da = d/db = 1
+        node.data, node._da, node._db = total_data + product.data, 1.0, 1.0
+        node.grad, node.label, node._rule = _GRAD_NOT_COMPUTED, "", ADD
+        node._a, node._b = total, product
+        total, total_data = node, node.data
+    return total
 
 
 def _check_grads_finite(node: Value) -> None:
@@ -729,6 +804,35 @@ def topological_order(root: Value, *more_roots: Value) -> list[Value]:
                 push(b)
                 continue
             finish(pop())
+    return order
+
+
+def _operations_below(root: Value) -> list[Value]:
+    """The operations of root's graph, each after its inputs, with their grads set to 0.
+
+    `topological_order` for backward(), with two shortcuts. Leaves are left
+    out: they pass nothing on. And the zeroed grad itself marks a node as
+    visited: it is a float object made for this call, equal to 0.0 but told
+    apart by ``is`` from every other grad, so no set of visited nodes is needed.
+    """
+    zero = float("0")  # a new object on every call: CPython does not intern floats
+    root.grad = zero
+    order: list[Value] = []
+    stack = [root]
+    push, pop, finish = stack.append, stack.pop, order.append  # bound once: hot loop
+    while stack:
+        node = stack[-1]
+        a: Value = node._a  # type: ignore[assignment]  # only operations are stacked
+        if a._a is not None and a.grad is not zero:
+            a.grad = zero
+            push(a)
+            continue
+        b = node._b
+        if b is not None and b._a is not None and b.grad is not zero:
+            b.grad = zero
+            push(b)
+            continue
+        finish(pop())
     return order
 
 

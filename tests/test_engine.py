@@ -506,3 +506,139 @@ def test_operator_fast_paths_store_what_the_table_says(rule, make):
     assert table.apply is not None
     assert node._rule is table
     assert (node.data, *node.local_grads) == table.apply(0.7, -1.3)
+
+
+# -- weighted_sum: the expression's graph, built in one loop --
+
+
+def expression_sum(ws, xs, start):
+    total = start
+    for w, x in zip(ws, xs, strict=True):
+        total = total + w * x
+    return total
+
+
+def graph_facts(root: Value) -> list[tuple]:
+    """Every node's op, data, local derivatives and input positions: the whole graph."""
+    order = topological_order(root)
+    position = {node: i for i, node in enumerate(order)}
+    return [(n._op, n.data, n.local_grads, tuple(position[c] for c in n._prev)) for n in order]
+
+
+TERM = st.floats(-5, 5, allow_nan=False)
+TERMS = st.lists(st.tuples(TERM, TERM), max_size=6)
+
+
+@given(terms=TERMS, start=st.floats(-5, 5, allow_nan=False))
+def test_weighted_sum_builds_the_graph_of_the_expression_bit_for_bit(terms, start):
+    def run(builder):
+        ws = [Value(w) for w, _ in terms]
+        xs = [Value(x) for _, x in terms]
+        b = Value(start)
+        out = builder(ws, xs, b)
+        out.backward()
+        return graph_facts(out), [v.grad for v in (*ws, *xs, b)]
+
+    assert run(engine.weighted_sum) == run(expression_sum)
+
+
+@given(terms=TERMS.filter(bool), start=st.floats(-5, 5, allow_nan=False))
+def test_weighted_sum_gradient_matches_central_differences(terms, start):
+    point = [w for w, _ in terms] + [x for _, x in terms] + [start]
+    n = len(terms)
+    result = gradcheck(
+        lambda *v: engine.weighted_sum(v[:n], v[n : 2 * n], v[-1]), point, raise_exception=False
+    )
+    assert result, str(result)
+
+
+@pytest.mark.torch
+@given(terms=TERMS.filter(bool), start=st.floats(-5, 5, allow_nan=False))
+def test_weighted_sum_matches_torch(torch, terms, start):
+    point = [w for w, _ in terms] + [x for _, x in terms] + [start]
+    n = len(terms)
+
+    def with_torch(*v):
+        return torch.dot(torch.stack(v[:n]), torch.stack(v[n : 2 * n])) + v[-1]
+
+    value, grads = engine_grads(lambda *v: engine.weighted_sum(v[:n], v[n : 2 * n], v[-1]), point)
+    expected_value, expected_grads = torch_grads(torch, with_torch, point)
+    assert_close(value, expected_value, abs_=1e-12 * (1 + sum(abs(w * x) for w, x in terms)))
+    for g, expected in zip(grads, expected_grads, strict=True):
+        assert_close(g, expected)
+
+
+def test_weighted_sum_takes_numbers_as_constants_and_starts_at_zero():
+    w = Value(2.0)
+    out = engine.weighted_sum([w, 3], [4.0, Value(5.0)])
+    assert out.data == 0.0 + 2.0 * 4.0 + 3.0 * 5.0
+    out.backward()
+    assert w.grad == 4.0
+    assert engine.weighted_sum([], []).data == 0.0
+
+
+@pytest.mark.parametrize(
+    ("weights", "inputs", "error", "message"),
+    [
+        ([Value(1.0)], [Value(1.0), Value(2.0)], ValueError, r"weighted_sum: 1 weights but 2"),
+        ([Value(1.0)], ["x"], TypeError, r"weighted_sum: expected Values or numbers, got str"),
+        ([None], [Value(1.0)], TypeError, r"weighted_sum: .*got NoneType"),
+    ],
+)
+def test_weighted_sum_refuses_bad_input_before_building_anything(
+    weights, inputs, error, message, monkeypatch
+):
+    built = []
+    monkeypatch.setattr(engine, "_new_node", lambda cls: built.append(cls) or object.__new__(cls))
+    with pytest.raises(error, match=message):
+        engine.weighted_sum(weights, inputs, Value(0.0))
+    assert built == []
+    engine.weighted_sum([Value(1.0)], [Value(2.0)], Value(0.0))  # the spy's positive control
+    assert built == [Value, Value]
+
+
+def test_weighted_sum_records_nothing_under_no_grad_and_checks_under_anomaly():
+    with no_grad():
+        assert engine.weighted_sum([Value(2.0)], [Value(3.0)], Value(1.0))._prev == ()
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"\*.*inf"):
+        engine.weighted_sum([Value(1e200)], [Value(1e200)], Value(0.0))
+
+
+# -- backward() walks only the operations and marks them by their zeroed grad --
+
+
+def test_backward_resets_inner_grads_but_lets_leaves_accumulate():
+    x = Value(3.0)
+    y = x * x  # inner node
+    z = y + x
+    z.backward()
+    z.backward()
+    assert (x.grad, y.grad, z.grad) == (2 * 7.0, 1.0, 1.0)
+
+
+def test_backward_walks_each_operation_once_and_no_leaf():
+    x = Value(1.5)
+    shared = x * 2.0  # one * node, used by all 50 + nodes
+    sums = [shared]
+    for _ in range(50):
+        sums.append(sums[-1] + shared)
+    walked = engine._operations_below(sums[-1])
+    assert walked == [shared, *sums[1:]]  # inputs first, each once
+    assert all(node.grad == 0.0 for node in walked)
+    sums[-1].backward()
+    assert (shared.grad, x.grad) == (51.0, 102.0)
+
+
+def test_backward_through_a_hand_built_node_reaches_only_what_its_step_passes():
+    # micrograd's lecture pattern: a node made by hand with its own _backward.
+    a = Value(2.0)
+    inner = a * 3.0
+    custom = Value(inner.data**2, (inner,), "square")
+
+    def step():
+        inner.grad += 2 * inner.data * custom.grad
+
+    custom._backward = step
+    custom.backward()
+    assert inner.grad == 12.0
+    assert a.grad == 36.0
