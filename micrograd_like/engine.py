@@ -818,22 +818,26 @@ def _operations_below(root: Value) -> list[Value]:
     zero = float("0")  # a new object on every call: CPython does not intern floats
     root.grad = zero
     order: list[Value] = []
-    stack = [root]
-    push, pop, finish = stack.append, stack.pop, order.append  # bound once: hot loop
-    while stack:
-        node = stack[-1]
-        a: Value = node._a  # type: ignore[assignment]  # only operations are stacked
+    waiting: list[Value] = []  # the nodes whose inputs are being walked, innermost last
+    wait, resume, finish = waiting.append, waiting.pop, order.append  # bound once: hot loop
+    node = root
+    while True:
+        a: Value = node._a  # type: ignore[assignment]  # only operations are walked
         if a._a is not None and a.grad is not zero:
             a.grad = zero
-            push(a)
+            wait(node)
+            node = a
             continue
         b = node._b
         if b is not None and b._a is not None and b.grad is not zero:
             b.grad = zero
-            push(b)
+            wait(node)
+            node = b
             continue
-        finish(pop())
-    return order
+        finish(node)  # every input is in order: so is node
+        if not waiting:
+            return order
+        node = resume()
 
 
 def _local_grad_values(node: Value) -> tuple[Any, ...]:

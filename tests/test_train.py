@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
 
 from micrograd_like.datasets import make_moons, make_spiral
-from micrograd_like.nn import MLP, mlp_from_dict
+from micrograd_like.nn import MLP, Module, mlp_from_dict
 from micrograd_like.optim import SGD, Adam, LinearDecay
 from micrograd_like.train import StepInfo, accuracy, fit, predict
 from tests.cli import run_cli
@@ -113,3 +114,65 @@ def test_cli_bad_options_print_usage_and_exit_2(args):
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class CollectorSpy(Module):
+    """Wraps a model; records whether the garbage collector runs during each forward."""
+
+    def __init__(self, inner: MLP, fail_on_call: int | None = None) -> None:
+        self.inner = inner
+        self.enabled_during_forward: list[bool] = []
+        self.fail_on_call = fail_on_call
+
+    def forward(self, x):
+        self.enabled_during_forward.append(gc.isenabled())
+        if len(self.enabled_during_forward) == self.fail_on_call:
+            raise RuntimeError("failing on purpose")
+        return self.inner(x)
+
+    def named_children(self):
+        return [("inner", self.inner)]
+
+
+@pytest.fixture
+def collector_on():
+    was_enabled = gc.isenabled()
+    gc.enable()
+    yield
+    if not was_enabled:
+        gc.disable()
+
+
+@pytest.mark.parametrize("pause_gc", [True, False])
+def test_fit_pauses_the_collector_during_steps_only_when_asked(collector_on, pause_gc):
+    X, y = make_moons(n=6, noise=0.1, seed=0)
+    spy = CollectorSpy(MLP(2, [3, 1], seed=0))
+    seen_by_callback = []
+    fit(
+        spy,
+        X,
+        y,
+        steps=2,
+        progress=False,
+        pause_gc=pause_gc,
+        callbacks=[lambda info: seen_by_callback.append(gc.isenabled())],
+    )
+    assert spy.enabled_during_forward == [not pause_gc] * 12
+    assert seen_by_callback == [True, True]  # between steps the collector runs
+    assert gc.isenabled()
+
+
+def test_fit_turns_the_collector_back_on_after_an_error_in_a_step(collector_on):
+    X, y = make_moons(n=6, noise=0.1, seed=0)
+    spy = CollectorSpy(MLP(2, [3, 1], seed=0), fail_on_call=8)
+    with pytest.raises(RuntimeError, match="failing on purpose"):
+        fit(spy, X, y, steps=3, progress=False)
+    assert spy.enabled_during_forward == [False] * 8
+    assert gc.isenabled()
+
+
+def test_fit_leaves_a_collector_the_caller_turned_off_turned_off(collector_on):
+    X, y = make_moons(n=6, noise=0.1, seed=0)
+    gc.disable()
+    fit(MLP(2, [3, 1], seed=0), X, y, steps=2, progress=False)
+    assert not gc.isenabled()
