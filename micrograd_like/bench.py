@@ -11,6 +11,12 @@ a Markdown table of medians and ratios:
   term at a time), then backward;
 - W4: memory: bytes per node of a graph of 1e6 nodes, and the peak RSS.
 
+W1 runs micrograd's training loop as its README writes it on micrograd
+(default GC, and GC disabled) and, unchanged, on micrograd_like; then the
+same step through micrograd_like's ``fit()``, which pauses the collector
+while a step's graph is alive; then PyTorch (0-d tensors, batched matrices)
+and ``micrograd_like.jit``.
+
 micrograd (``pip install micrograd==0.1.0``) and PyTorch are measured when
 installed. ``--quick`` is a smoke run with small sizes and few repeats.
 Machines are noisy: compare the ratios within one run, not absolute times
@@ -43,6 +49,7 @@ ENGINES = (
     "micrograd",
     "micrograd-nogc",
     "micrograd_like",
+    "micrograd_like-fit",
     "torch-scalar",
     "torch-batched",
     "micrograd_like-jit",
@@ -114,6 +121,31 @@ def _w1_scalar(engine: str, repeats: int) -> list[float]:
             del inputs, scores, losses, data_loss, reg_loss, total
             gc.collect()  # outside the timed part: free the cycles micrograd made
     return times
+
+
+def _w1_fit(repeats: int) -> list[float]:
+    """The same step through `micrograd_like.train.fit`, which pauses the collector per step."""
+    from micrograd_like.nn import MLP
+    from micrograd_like.optim import SGD, LinearDecay
+    from micrograd_like.train import fit
+
+    X, y = _moons()
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearDecay(optimizer, start=1.0, end=0.1, total_steps=100)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        l2=1e-4,
+        optimizer=optimizer,
+        schedule=schedule,
+        steps=repeats + 1,
+        progress=False,
+    )
+    return history.seconds[1:]  # the first step warms up
 
 
 def _w1_torch_scalar(repeats: int) -> list[float]:
@@ -263,6 +295,8 @@ def _worker(task: str, engine: str, size: int, repeats: int) -> dict[str, Any]:
     if task == "W1":
         if engine in ("micrograd", "micrograd-nogc", "micrograd_like"):
             times = _w1_scalar(engine, repeats)
+        elif engine == "micrograd_like-fit":
+            times = _w1_fit(repeats)
         elif engine == "torch-scalar":
             times = _w1_torch_scalar(repeats)
         elif engine == "torch-batched":

@@ -1,0 +1,84 @@
+"""The benchmark's workloads, its table and its command line (never its timings)."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from micrograd_like import bench
+from tests.cli import run_cli
+
+
+@pytest.mark.parametrize("engine", ["micrograd_like", "micrograd_like-fit"])
+def test_w1_worker_times_each_step_after_a_warm_up(engine):
+    outcome = bench._worker("W1", engine, 0, 2)
+    assert len(outcome["all"]) == 2
+    assert all(t > 0 for t in outcome["all"])
+    assert outcome["seconds"] == statistics.median(outcome["all"])
+
+
+def test_w1_loop_and_fit_train_the_same_model_to_the_same_numbers():
+    # The two W1 engines must measure the same work: micrograd's step, by hand and by fit().
+    from micrograd_like.nn import MLP
+    from micrograd_like.optim import SGD
+    from micrograd_like.train import fit
+
+    X, y = bench._moons()
+
+    def by_hand():
+        model = MLP(2, [16, 16, 1], seed=3)
+        scores = [model(row) for row in X]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= 1.0 * p.grad
+        return total.data, [p.data for p in model.parameters()]
+
+    model = MLP(2, [16, 16, 1], seed=3)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        l2=1e-4,
+        optimizer=SGD(model.parameters(), lr=1.0),
+        steps=1,
+        progress=False,
+    )
+    loss, params = by_hand()
+    assert history.loss[0] == pytest.approx(loss, rel=1e-12)
+    assert [p.data for p in model.parameters()] == pytest.approx(params, rel=1e-12, abs=1e-15)
+
+
+def test_chain_sum_and_memory_workloads_run_on_micrograd_like():
+    assert bench._worker("W2", "micrograd_like", 1000, 1)["seconds"] > 0
+    assert bench._worker("W3", "micrograd_like", 1000, 1)["seconds"] > 0
+    memory = bench._worker("W4", "micrograd_like", 40_000, 1)
+    assert 60 < memory["bytes_per_node"] <= 200  # the issue's budget; micrograd takes ~600
+
+
+def test_table_gives_each_engine_its_ratio_against_micrograd_in_the_same_run():
+    results = [
+        bench.Result("W1 moons step", "micrograd", 1.5),
+        bench.Result("W1 moons step", "micrograd_like", 0.1),
+        bench.Result("W1 moons step", "micrograd_like-jit", 0.002),
+        bench.Result("W2 chain 1,000", "micrograd", None, "RecursionError"),
+        bench.Result("W2 chain 1,000", "micrograd_like", 0.004),
+    ]
+    table = bench.to_markdown(results, quick=True)
+    assert "| W1 moons step | micrograd | 1.50 s | 1.0x |  |" in table
+    assert "| W1 moons step | micrograd_like | 100.0 ms | 15.0x |  |" in table
+    assert "| W1 moons step | micrograd_like-jit | 2.0 ms | 750.0x |  |" in table
+    assert "| W2 chain 1,000 | micrograd |  |  | RecursionError |" in table
+    assert "| W2 chain 1,000 | micrograd_like | 4.0 ms |  |  |" in table  # no baseline, no ratio
+
+
+def test_unknown_engine_is_a_usage_error_without_traceback():
+    result = run_cli("bench", "--engines", "micrograd_like,nope")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert "unknown ['nope']" in result.stderr
+    assert "Traceback" not in result.stderr
