@@ -139,18 +139,20 @@ def _sigmoid(x: Any) -> Any:
 
 
 def _relu(x: Any) -> Any:
-    if isinstance(x, Value):
-        return x.relu()
-    if not _is_scalar(x):
-        return _arrays().maximum(x, 0.0)  # propagates nan, as PyTorch
+    if type(x) is not float:  # floats, the forward pass, skip two checks
+        if isinstance(x, Value):
+            return x.relu()
+        if not _is_scalar(x):
+            return _arrays().maximum(x, 0.0)  # propagates nan, as PyTorch
     return 0.0 if x <= 0 else x  # written so that relu(nan) is nan, as in PyTorch
 
 
 def _step(x: Any) -> Any:
     """The derivative of relu: 1 for x > 0, and 0 at 0 as in PyTorch."""
-    x = x.data if isinstance(x, Value) else x
-    if not _is_scalar(x):
-        return _arrays().where(x > 0, 1.0, 0.0)
+    if type(x) is not float:
+        x = x.data if isinstance(x, Value) else x
+        if not _is_scalar(x):
+            return _arrays().where(x > 0, 1.0, 0.0)
     return 1.0 if x > 0 else 0.0
 
 
@@ -742,6 +744,20 @@ def weighted_sum(
         >>> weighted_sum(w, x, b).data      # 1 + 2*4 + 3*5
         24.0
     """
+    if (
+        type(weights) is list
+        and type(inputs) is list
+        and type(start) is Value
+        and len(weights) == len(inputs)
+        and _MODE.get() is _DEFAULT_MODE
+    ):
+        # The common case, a neuron's lists of Values, goes straight to the loop: checking
+        # every item first would cost a tenth of the forward pass. A number or a stray
+        # object stops the loop at its .data (the nodes made so far are garbage; no
+        # existing Value has changed) and takes the checked way below, which converts it
+        # or names it.
+        with contextlib.suppress(AttributeError):
+            return _build_weighted_sum(weights, inputs, start)
     ws, xs = _values("weighted_sum", weights), _values("weighted_sum", inputs)
     if len(ws) != len(xs):
         raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
@@ -750,9 +766,13 @@ def weighted_sum(
         for w, x in zip(ws, xs, strict=True):
             total = total + w * x
         return total
+    return _build_weighted_sum(ws, xs, total)
+
+
+def _build_weighted_sum(weights: list[Value], inputs: list[Value], total: Value) -> Value:
     # The nodes are built here rather than by _result: a call per node would cost a third more.
     total_data = total.data
-    for w, x in zip(ws, xs, strict=True):
+    for w, x in zip(weights, inputs, strict=True):
         w_data, x_data = w.data, x.data
         product: Value = _new_node(Value)  # w * x: d/dw = x, d/dx = w
         product.data, product._da, product._db = w_data * x_data, x_data, w_data

@@ -642,3 +642,11 @@ def test_backward_through_a_hand_built_node_reaches_only_what_its_step_passes():
     custom.backward()
     assert inner.grad == 12.0
     assert a.grad == 36.0
+
+
+def test_weighted_sum_names_a_bad_item_that_follows_good_ones():
+    w = [Value(1.0), Value(2.0)]
+    x = [Value(3.0), "4"]
+    with pytest.raises(TypeError, match=r"weighted_sum: expected Values or numbers, got str: '4'"):
+        engine.weighted_sum(w, x, Value(0.0))
+    assert [v.grad_computed for v in (*w, x[0])] == [False, False, False]
