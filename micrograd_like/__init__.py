@@ -25,6 +25,7 @@ from micrograd_like.engine import (
     is_grad_enabled,
     no_grad,
     topological_order,
+    weighted_sum,
 )
 from micrograd_like.functional import hessian, hvp
 from micrograd_like.gradcheck import GradcheckError, GradcheckResult, gradcheck
@@ -49,4 +50,5 @@ __all__ = [
     "jit",
     "no_grad",
     "topological_order",
+    "weighted_sum",
 ]
