@@ -751,28 +751,31 @@ def weighted_sum(
         and len(weights) == len(inputs)
         and _MODE.get() is _DEFAULT_MODE
     ):
-        # The common case, a neuron's lists of Values, goes straight to the loop: checking
-        # every item first would cost a tenth of the forward pass. A number or a stray
-        # object stops the loop at its .data (the nodes made so far are garbage; no
-        # existing Value has changed) and takes the checked way below, which converts it
-        # or names it.
-        with contextlib.suppress(AttributeError):
-            return _build_weighted_sum(weights, inputs, start)
+        # The common case, a neuron's lists of Values, goes straight to the loop, which
+        # checks each item's type as it goes: checking them all first would cost a tenth
+        # of the forward pass. On an item that is not a Value it gives up (the nodes made
+        # so far are garbage; no existing Value has changed) and the checked way below
+        # converts the item or names it.
+        built = _build_weighted_sum(weights, inputs, start)
+        if built is not None:
+            return built
     ws, xs = _values("weighted_sum", weights), _values("weighted_sum", inputs)
     if len(ws) != len(xs):
         raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
-    total = start if type(start) is Value else _values("weighted_sum", [start])[0]
-    if _MODE.get() is not _DEFAULT_MODE:  # no_grad or detect_anomaly: the operators handle them
-        for w, x in zip(ws, xs, strict=True):
-            total = total + w * x
-        return total
-    return _build_weighted_sum(ws, xs, total)
+    (total,) = _values("weighted_sum", [start])
+    # The expression itself: its operators handle no_grad, detect_anomaly and subclasses.
+    for w, x in zip(ws, xs, strict=True):
+        total = total + w * x
+    return total
 
 
-def _build_weighted_sum(weights: list[Value], inputs: list[Value], total: Value) -> Value:
+def _build_weighted_sum(weights: list[Any], inputs: list[Any], total: Value) -> Value | None:
+    """The nodes of weighted_sum, or None at the first item whose type is not exactly Value."""
     # The nodes are built here rather than by _result: a call per node would cost a third more.
     total_data = total.data
     for w, x in zip(weights, inputs, strict=True):
+        if type(w) is not Value or type(x) is not Value:
+            return None
         w_data, x_data = w.data, x.data
         product: Value = _new_node(Value)  # w * x: d/dw = x, d/dx = w
         product.data, product._da, product._db = w_data * x_data, x_data, w_data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from typing import Any
 
 import pytest
 
@@ -28,9 +29,10 @@ def test_w1_loop_and_fit_train_the_same_model_to_the_same_numbers():
 
     def by_hand():
         model = MLP(2, [16, 16, 1], seed=3)
-        scores = [model(row) for row in X]
+        scores: list[Any] = [model(row) for row in X]  # one Value each: the MLP has one output
         losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
-        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+        total: Any = sum(losses) * (1.0 / len(losses))
+        total = total + 1e-4 * sum(p * p for p in model.parameters())
         model.zero_grad()
         total.backward()
         for p in model.parameters():

@@ -589,7 +589,12 @@ def test_weighted_sum_refuses_bad_input_before_building_anything(
     weights, inputs, error, message, monkeypatch
 ):
     built = []
-    monkeypatch.setattr(engine, "_new_node", lambda cls: built.append(cls) or object.__new__(cls))
+
+    def counting_new_node(cls):
+        built.append(cls)
+        return object.__new__(cls)
+
+    monkeypatch.setattr(engine, "_new_node", counting_new_node)
     with pytest.raises(error, match=message):
         engine.weighted_sum(weights, inputs, Value(0.0))
     assert built == []
@@ -646,7 +651,34 @@ def test_backward_through_a_hand_built_node_reaches_only_what_its_step_passes():
 
 def test_weighted_sum_names_a_bad_item_that_follows_good_ones():
     w = [Value(1.0), Value(2.0)]
-    x = [Value(3.0), "4"]
+    x3 = Value(3.0)
     with pytest.raises(TypeError, match=r"weighted_sum: expected Values or numbers, got str: '4'"):
-        engine.weighted_sum(w, x, Value(0.0))
-    assert [v.grad_computed for v in (*w, x[0])] == [False, False, False]
+        engine.weighted_sum(w, [x3, "4"], Value(0.0))  # type: ignore[list-item]
+    assert [v.grad_computed for v in (*w, x3)] == [False, False, False]
+
+
+def test_weighted_sum_refuses_objects_that_merely_have_a_data_attribute():
+    class LooksLikeAValue:
+        data = 1.0
+
+    with pytest.raises(TypeError, match=r"weighted_sum: .*got LooksLikeAValue"):
+        engine.weighted_sum([Value(1.0)], [LooksLikeAValue()], Value(0.0))  # type: ignore[list-item]
+
+
+def test_weighted_sum_takes_numpy_scalars_as_numbers():
+    np = pytest.importorskip("numpy")
+    w = Value(2.0)
+    out = engine.weighted_sum([w], [np.float64(3.0)], Value(1.0))
+    assert out.data == 7.0
+    out.backward()
+    assert w.grad == 3.0
+
+
+def test_weighted_sum_builds_through_value_subclasses_with_their_operators():
+    class Tagged(Value):
+        __slots__ = ()
+
+    w, x = Tagged(2.0), Value(3.0)
+    out = engine.weighted_sum([w], [x], Value(1.0))
+    out.backward()
+    assert (out.data, w.grad, x.grad) == (7.0, 3.0, 2.0)
