@@ -854,9 +854,15 @@ def _operations_below(root: Value) -> list[Value]:
         b = node._b
         if b is not None and b._a is not None and b.grad is not zero:
             b.grad = zero
-            wait(node)
-            node = b
-            continue
+            ba, bb = b._a, b._b
+            if (ba._a is not None and ba.grad is not zero) or (
+                bb is not None and bb._a is not None and bb.grad is not zero
+            ):
+                wait(node)
+                node = b
+                continue
+            # b's inputs are in order already (say w * x with x walked): no need to step in.
+            finish(b)
         finish(node)  # every input is in order: so is node
         if not waiting:
             return order
