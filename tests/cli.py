@@ -18,3 +18,10 @@ def run_cli(
         check=False,
         cwd=cwd,
     )
+
+
+def assert_usage_error(result: subprocess.CompletedProcess[str]) -> None:
+    """A bad option: exit status 2, a usage message, and no traceback."""
+    assert result.returncode == 2, result.stderr
+    assert "usage:" in result.stderr
+    assert "Traceback" not in result.stderr
