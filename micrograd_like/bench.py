@@ -13,8 +13,8 @@ a Markdown table of medians and ratios:
 
 W1 runs micrograd's training loop as its README writes it on micrograd
 (default GC, and GC disabled) and, unchanged, on micrograd_like; then the
-same step through micrograd_like's ``fit()``, which pauses the collector
-while a step's graph is alive; then PyTorch (0-d tensors, batched matrices)
+same step through micrograd_like's ``fit()``, which backpropagates sample
+by sample (one sample's graph alive at a time); then PyTorch (0-d tensors, batched matrices)
 and ``micrograd_like.jit``.
 
 W1 runs in rounds: each engine in turn, three times, each time in a fresh
@@ -128,7 +128,7 @@ def _w1_scalar(engine: str, repeats: int) -> list[float]:
 
 
 def _w1_fit(repeats: int) -> list[float]:
-    """The same step through `micrograd_like.train.fit`, which pauses the collector per step."""
+    """The same step through `micrograd_like.train.fit`, which backpropagates sample by sample."""
     from micrograd_like.nn import MLP
     from micrograd_like.optim import SGD, LinearDecay
     from micrograd_like.train import fit

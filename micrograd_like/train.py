@@ -21,12 +21,10 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,35 +103,15 @@ def _predicted_label(outputs: list[Value], loss: str) -> float:
     return (1.0 if positive else -1.0) if loss == "hinge" else float(positive)
 
 
-def _batch_loss(loss: str, outputs: list[list[Value]], targets: list[float]) -> Value:
+def _sample_loss(loss: str, outputs: list[Value], target: float) -> Value:
+    """One sample's loss: the batch loss is the mean of these."""
     if loss == "cross_entropy":
-        return losses.cross_entropy(outputs, [int(t) for t in targets])
-    scores = [o[0] for o in outputs]
+        return losses.cross_entropy(outputs, int(target))
     if loss == "hinge":
-        return losses.hinge(scores, targets)
+        return losses.hinge(outputs[0], target)
     if loss == "bce_with_logits":
-        return losses.bce_with_logits(scores, targets)
-    return losses.mse(scores, targets)
-
-
-@contextlib.contextmanager
-def _collector_paused(pause: bool) -> Iterator[None]:
-    """Turns Python's cyclic garbage collector off for the block, if pause and it is on.
-
-    A step's graph holds no reference cycles, so reference counting frees all
-    of it when the step ends; while it is being built, the collector would
-    only walk its tens of thousands of young nodes again and again, for
-    nothing. The collector is turned back on (even after an error) before any
-    other code runs, so cycles made elsewhere are still collected.
-    """
-    if not pause or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+        return losses.bce_with_logits(outputs[0], target)
+    return losses.mse(outputs[0], target)
 
 
 def _train_step(
@@ -147,20 +125,34 @@ def _train_step(
 ) -> tuple[float, float | None]:
     """One forward, backward and update on the given rows; returns the loss and accuracy.
 
-    Only floats come out, so the step's graph is freed when this returns.
+    The batch loss is the mean of the samples' losses, so its gradient is the
+    mean of their gradients. Each sample's graph is therefore built and
+    backpropagated with weight 1/n into the parameters' grads, which add up
+    (gradient accumulation), and dropped before the next sample's: the same
+    update as one graph for the whole batch, with one sample's nodes alive at
+    a time instead of all of them.
     """
-    outputs = [_outputs(model(list(X[i]))) for i in rows]
-    batch_targets = [targets[i] for i in rows]
-    total = _batch_loss(loss, outputs, batch_targets)
-    if l2:
-        total = total + l2 * losses.l2(model.parameters())
     optimizer.zero_grad()
-    total.backward()
+    weight = 1.0 / len(rows)
+    sample_losses: list[float] = []
+    hits = 0
+    for i in rows:
+        outputs = _outputs(model(list(X[i])))
+        sample_loss = _sample_loss(loss, outputs, targets[i])
+        sample_loss.backward(weight)
+        sample_losses.append(sample_loss.data)
+        hits += _predicted_label(outputs, loss) == targets[i]
+    # The batch loss's graph adds in this order; sum() would compensate on Python 3.12+.
+    total = sample_losses[0]
+    for value in sample_losses[1:]:
+        total += value
+    total *= weight
+    if l2:
+        penalty = l2 * losses.l2(model.parameters())
+        penalty.backward()
+        total += penalty.data
     optimizer.step()
-    if loss == "mse":
-        return total.data, None
-    hits = [_predicted_label(o, loss) == t for o, t in zip(outputs, batch_targets, strict=True)]
-    return total.data, sum(hits) / len(hits)
+    return total, (None if loss == "mse" else hits / len(rows))
 
 
 def _check_loss(loss: str) -> None:
@@ -212,9 +204,15 @@ def fit(
     progress: bool = True,
     callbacks: Sequence[Callable[[StepInfo], bool | None]] = (),
     seed: int | None = None,
-    pause_gc: bool = True,
 ) -> History:
     """Trains model on (X, y) and returns the history.
+
+    A step is one update from the gradient of the batch's mean loss. fit
+    computes it sample by sample: each sample's graph is backpropagated into
+    the parameters' grads, which add up, and freed before the next sample's is
+    built. The update is that of one graph over the whole batch, while only a
+    few hundred nodes live at a time, so Python's garbage collector has next
+    to nothing to walk.
 
     Args:
         model: The model, e.g. an MLP with 1 output (or one per class).
@@ -230,13 +228,6 @@ def fit(
         callbacks: Called after each step with a `StepInfo`; returning True
             stops training.
         seed: Seeds the choice of mini-batches.
-        pause_gc: Turn Python's cyclic garbage collector off during each
-            step (forward, backward, update), as `timeit` does while it
-            times, and back on between steps. A step's graph has no cycles
-            and is freed by reference counting as the step ends, so the
-            collector has nothing to find there; pausing it takes about a
-            quarter off a step of micrograd's moons recipe. The switch is
-            process-wide: other threads' collections also wait for the step.
 
     Returns:
         The `History`.
@@ -267,8 +258,7 @@ def fit(
                 else rng.sample(range(len(X)), batch_size)
             )
             lr = optimizer.lr
-            with _collector_paused(pause_gc):
-                loss_value, correct = _train_step(model, X, targets, rows, loss, l2, optimizer)
+            loss_value, correct = _train_step(model, X, targets, rows, loss, l2, optimizer)
             if schedule is not None:
                 schedule.step()
             history.seconds.append(time.perf_counter() - start)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 
 import pytest
 
+from micrograd_like import losses
 from micrograd_like.datasets import make_moons, make_spiral
+from micrograd_like.engine import Value
 from micrograd_like.nn import MLP, Module, mlp_from_dict
 from micrograd_like.optim import SGD, Adam, LinearDecay
 from micrograd_like.train import StepInfo, accuracy, fit, predict
@@ -62,6 +65,74 @@ def test_mini_batches_and_the_other_losses_run():
     assert regression.accuracy == [None, None, None]
 
 
+def whole_batch_step(model, X, targets, loss, l2, lr):
+    """One SGD step from a single graph over the whole batch, as micrograd's demo builds it."""
+    outputs = [model(list(x)) for x in X]
+    if loss == "cross_entropy":
+        total = losses.cross_entropy(outputs, [int(t) for t in targets])
+    else:
+        total = getattr(losses, loss)(outputs, targets)
+    if l2:
+        total = total + l2 * losses.l2(model.parameters())
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= lr * p.grad
+    return total.data
+
+
+@pytest.mark.parametrize(
+    ("loss", "outputs", "labels"),
+    [
+        ("hinge", 1, [-1.0, 1.0]),
+        ("bce_with_logits", 1, [0.0, 1.0]),
+        ("mse", 1, None),
+        ("cross_entropy", 3, [0.0, 1.0, 2.0]),
+    ],
+)
+@pytest.mark.parametrize("l2", [0.0, 1e-2])
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_a_step_of_fit_is_the_step_of_one_graph_over_the_batch(loss, outputs, labels, l2,
+                                                               batch_size):  # fmt: skip
+    # fit backpropagates sample by sample into the parameters' grads; that must give the
+    # update, and the loss, of the whole batch's graph.
+    X, _ = make_moons(n=12, noise=0.2, seed=3)
+    y = [labels[i % len(labels)] for i in range(12)] if labels else [x[0] - x[1] for x in X]
+    fitted, reference = MLP(2, [5, outputs], seed=4), MLP(2, [5, outputs], seed=4)
+    history = fit(fitted, X, y, loss=loss, l2=l2, optimizer=SGD(fitted.parameters(), lr=0.3),
+                  steps=1, batch_size=batch_size, seed=7, progress=False)  # fmt: skip
+    rows = list(range(12)) if batch_size is None else random.Random(7).sample(range(12), 5)
+    expected_loss = whole_batch_step(
+        reference, [X[i] for i in rows], [y[i] for i in rows], loss, l2, lr=0.3
+    )
+    assert history.loss == [expected_loss]  # bit for bit: the same additions in the same order
+    for got, want in zip(fitted.parameters(), reference.parameters(), strict=True):
+        assert got.data == pytest.approx(want.data, rel=1e-12, abs=1e-15)
+
+
+def test_fit_keeps_one_samples_graph_alive_at_a_time():
+    X, y = make_moons(n=20, seed=0)
+    alive: list[int] = []
+
+    class Counting(Module):
+        def __init__(self) -> None:
+            self.inner = MLP(2, [4, 1], seed=0)
+
+        def forward(self, x):
+            out = self.inner(x)
+            alive.append(sum(type(o) is Value for o in gc.get_objects()))
+            return out
+
+        def named_children(self):
+            return [("inner", self.inner)]
+
+    fit(Counting(), X, y, steps=1, progress=False)
+    # A batch graph would grow by a sample's 35 nodes with every sample; here each sample's
+    # graph replaces the one before it.
+    assert len(alive) == 20
+    assert alive[1:] == [alive[1]] * 19
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -112,65 +183,3 @@ def test_cli_trains_prints_accuracy_and_writes_plots_and_model(tmp_path):
 def test_cli_bad_options_print_usage_and_exit_2(args):
     result = run_train(*args)
     assert_usage_error(result)
-
-
-class CollectorSpy(Module):
-    """Wraps a model; records whether the garbage collector runs during each forward."""
-
-    def __init__(self, inner: MLP, fail_on_call: int | None = None) -> None:
-        self.inner = inner
-        self.enabled_during_forward: list[bool] = []
-        self.fail_on_call = fail_on_call
-
-    def forward(self, x):
-        self.enabled_during_forward.append(gc.isenabled())
-        if len(self.enabled_during_forward) == self.fail_on_call:
-            raise RuntimeError("failing on purpose")
-        return self.inner(x)
-
-    def named_children(self):
-        return [("inner", self.inner)]
-
-
-@pytest.fixture
-def collector_on():
-    was_enabled = gc.isenabled()
-    gc.enable()
-    yield
-    if not was_enabled:
-        gc.disable()
-
-
-@pytest.mark.parametrize("pause_gc", [True, False])
-def test_fit_pauses_the_collector_during_steps_only_when_asked(collector_on, pause_gc):
-    X, y = make_moons(n=6, noise=0.1, seed=0)
-    spy = CollectorSpy(MLP(2, [3, 1], seed=0))
-    seen_by_callback = []
-    fit(
-        spy,
-        X,
-        y,
-        steps=2,
-        progress=False,
-        pause_gc=pause_gc,
-        callbacks=[lambda info: seen_by_callback.append(gc.isenabled())],
-    )
-    assert spy.enabled_during_forward == [not pause_gc] * 12
-    assert seen_by_callback == [True, True]  # between steps the collector runs
-    assert gc.isenabled()
-
-
-def test_fit_turns_the_collector_back_on_after_an_error_in_a_step(collector_on):
-    X, y = make_moons(n=6, noise=0.1, seed=0)
-    spy = CollectorSpy(MLP(2, [3, 1], seed=0), fail_on_call=8)
-    with pytest.raises(RuntimeError, match="failing on purpose"):
-        fit(spy, X, y, steps=3, progress=False)
-    assert spy.enabled_during_forward == [False] * 8
-    assert gc.isenabled()
-
-
-def test_fit_leaves_a_collector_the_caller_turned_off_turned_off(collector_on):
-    X, y = make_moons(n=6, noise=0.1, seed=0)
-    gc.disable()
-    fit(MLP(2, [3, 1], seed=0), X, y, steps=2, progress=False)
-    assert not gc.isenabled()
