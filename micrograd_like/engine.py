@@ -529,7 +529,8 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, self), with derivative 0 at 0 as in PyTorch."""
-        return _unary(RELU, self)
+        x = self.data  # a network's activation: RELU's rule built directly, as + and * do
+        return _result(RELU, self, None, _relu(x), _step(x))
 
     def __neg__(self) -> Value:  # -self
         return self * -1
@@ -744,21 +745,9 @@ def weighted_sum(
         >>> weighted_sum(w, x, b).data      # 1 + 2*4 + 3*5
         24.0
     """
-    if (
-        type(weights) is list
-        and type(inputs) is list
-        and type(start) is Value
-        and len(weights) == len(inputs)
-        and _MODE.get() is _DEFAULT_MODE
-    ):
-        # The common case, a neuron's lists of Values, goes straight to the loop, which
-        # checks each item's type as it goes: checking them all first would cost a tenth
-        # of the forward pass. On an item that is not a Value it gives up (the nodes made
-        # so far are garbage; no existing Value has changed) and the checked way below
-        # converts the item or names it.
-        built = _build_weighted_sum(weights, inputs, start)
-        if built is not None:
-            return built
+    built = _weighted_sum_of_values(weights, inputs, start)
+    if built is not None:
+        return built
     ws, xs = _values("weighted_sum", weights), _values("weighted_sum", inputs)
     if len(ws) != len(xs):
         raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
@@ -769,8 +758,23 @@ def weighted_sum(
     return total
 
 
-def _build_weighted_sum(weights: list[Any], inputs: list[Any], total: Value) -> Value | None:
-    """The nodes of weighted_sum, or None at the first item whose type is not exactly Value."""
+def _weighted_sum_of_values(weights: object, inputs: object, total: object) -> Value | None:
+    """weighted_sum's nodes for lists of Values, the common case; None for anything else.
+
+    Anything else is: not two lists of the same length, a start or an item that
+    is not exactly a Value, or no_grad or detect_anomaly active. The loop checks
+    each item's type as it goes (checking them all first would cost a tenth of
+    a forward pass); at an item that is not a Value it gives up, and the nodes
+    made so far are garbage: no existing Value has changed.
+    """
+    if not (
+        type(weights) is list
+        and type(inputs) is list
+        and type(total) is Value
+        and len(weights) == len(inputs)
+        and _MODE.get() is _DEFAULT_MODE
+    ):
+        return None
     # The nodes are built here rather than by _result: a call per node would cost a third more.
     total_data = total.data
     for w, x in zip(weights, inputs, strict=True):
@@ -845,28 +849,32 @@ def _operations_below(root: Value) -> list[Value]:
     wait, resume, finish = waiting.append, waiting.pop, order.append  # bound once: hot loop
     node = root
     while True:
+        # Down the chain of first inputs (a neuron's sum is one) to an operation whose first
+        # input is a leaf or walked already.
         a: Value = node._a  # type: ignore[assignment]  # only operations are walked
-        if a._a is not None and a.grad is not zero:
+        while a._a is not None and a.grad is not zero:
             a.grad = zero
             wait(node)
-            node = a
-            continue
-        b = node._b
-        if b is not None and b._a is not None and b.grad is not zero:
-            b.grad = zero
-            ba, bb = b._a, b._b
-            if (ba._a is not None and ba.grad is not zero) or (
-                bb is not None and bb._a is not None and bb.grad is not zero
-            ):
-                wait(node)
-                node = b
-                continue
-            # b's inputs are in order already (say w * x with x walked): no need to step in.
-            finish(b)
-        finish(node)  # every input is in order: so is node
-        if not waiting:
-            return order
-        node = resume()
+            node, a = a, a._a
+        # node's first input is in order. A node waits only with that done, so on resuming it
+        # only its second input is left to see to.
+        while True:
+            b = node._b
+            if b is not None and b._a is not None and b.grad is not zero:
+                b.grad = zero
+                ba, bb = b._a, b._b
+                if (ba._a is not None and ba.grad is not zero) or (
+                    bb is not None and bb._a is not None and bb.grad is not zero
+                ):
+                    wait(node)
+                    node = b
+                    break  # walk b's inputs from the top
+                # b's inputs are in order already (say w * x with x walked): no need to step in.
+                finish(b)
+            finish(node)  # every input is in order: so is node
+            if not waiting:
+                return order
+            node = resume()
 
 
 def _local_grad_values(node: Value) -> tuple[Any, ...]:

@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from micrograd_like.engine import Value, weighted_sum
+from micrograd_like.engine import Value, _weighted_sum_of_values, weighted_sum
 
 __all__ = [
     "ACTIVATIONS",
@@ -288,9 +288,13 @@ class Neuron(Module):
 
     def forward(self, x: Inputs) -> Value:
         """The activation of the weighted sum of x."""
-        inputs = _as_values(x, len(self.w), self)
         # b + w0*x0 + w1*x1 + ...: micrograd's sum(), node for node and bit for bit, built faster.
-        act = weighted_sum(self.w, inputs, self.b)
+        # A list of Values (what a Layer hands on) goes straight to the builder, which checks
+        # each item as it goes; anything else is converted (numbers become labelled inputs)
+        # or refused here, naming this neuron.
+        act = _weighted_sum_of_values(self.w, x, self.b)
+        if act is None:
+            act = weighted_sum(self.w, _as_values(x, len(self.w), self), self.b)
         if self.activation == "relu":
             return act.relu()
         if self.activation == "tanh":

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections.abc import Sequence
 
 import pytest
 
-from micrograd_like import Value
+from micrograd_like import Value, no_grad, topological_order
 from micrograd_like.nn import (
     MLP,
     Layer,
@@ -143,6 +144,33 @@ def test_activation_per_layer_and_seeds_reproduce():
 def test_bad_arguments_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_neuron_takes_values_numbers_or_a_mix_and_names_itself_when_refusing():
+    neuron = Neuron(3, nonlin=False, seed=2)
+    w, b = [p.data for p in neuron.w], neuron.b.data
+    expected = b + w[0] * 1.0 + w[1] * -2.0 + w[2] * 0.5
+    given = Value(0.5, label="given")
+    ways: list[Sequence[Value | float]] = [
+        [Value(1.0), Value(-2.0), given],
+        [1.0, -2, given],
+        (1.0, -2.0, given),
+    ]
+    for x in ways:
+        out = neuron(x)
+        assert out.data == expected
+        out.backward()
+        assert given.grad == w[2]
+        given.grad = 0.0
+    # Numbers given to a neuron are its labelled inputs, as for a layer.
+    leaves = [v for v in topological_order(neuron([1.0, -2.0, given])) if v._op == ""]
+    assert {v.label for v in leaves} >= {"x1", "x2", "given"}
+    with pytest.raises(TypeError, match=r"LinearNeuron\(3\) inputs must be Values or numbers"):
+        neuron([Value(1.0), "two", 3.0])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=r"LinearNeuron\(3\) expects 3 input\(s\), got 2"):
+        neuron([Value(1.0), Value(2.0)])
+    with no_grad():
+        assert neuron([Value(1.0), Value(-2.0), given])._prev == ()
 
 
 def test_zero_grad_clears_every_parameter():
