@@ -263,6 +263,12 @@ def _pass_nothing() -> None:
     """The default ``_backward`` of micrograd: a hand-built node passes no gradient."""
 
 
+# Whether any node has been given a backward step of its own, by Value(data, children, op) or
+# by assigning _backward (micrograd's way to define an operation). Until one has, no graph can
+# hold such a node, and backward() runs the chain rule without asking each node for one.
+_hand_written_steps = False
+
+
 @functools.lru_cache(maxsize=256)
 def _hand_built(op: str) -> Primitive:
     """A node made by ``Value(data, children, op)``: no gradient flows until ``_backward`` is set."""
@@ -482,6 +488,9 @@ class Value:
         self.grad = _GRAD_NOT_COMPUTED
         self.label = label
         self._rule = _hand_built(_op) if (children or _op) else LEAF
+        if children:
+            global _hand_written_steps
+            _hand_written_steps = True
         self._a = children[0] if children else None
         self._b = children[1] if len(children) == 2 else None
         self._da = self._db = 0.0
@@ -601,10 +610,12 @@ class Value:
         """
         if self._a is None:
             return _pass_nothing  # a leaf has no inputs to pass to
-        return functools.partial(_propagate, (self,))
+        return functools.partial(_propagate_any, (self,))
 
     @_backward.setter
     def _backward(self, step: Callable[[], None]) -> None:
+        global _hand_written_steps
+        _hand_written_steps = True
         self._rule = Primitive(self._rule.name, custom_backward=step)
 
     @property
@@ -649,10 +660,10 @@ class Value:
         operations = _operations_below(self)
         self.grad += float(gradient)
         if not _MODE.get().anomaly:
-            _propagate(reversed(operations))
+            (_propagate_any if _hand_written_steps else _propagate)(reversed(operations))
             return
         for node in reversed(operations):
-            _propagate((node,))
+            _propagate_any((node,))
             _check_grads_finite(node)
 
     def _backward_create_graph(self, gradient: float) -> None:
@@ -686,18 +697,25 @@ class Value:
 def _propagate(nodes: Iterable[Value]) -> None:
     """The chain rule, node by node: adds node.grad * d(node)/d(input) to each input's grad.
 
-    The nodes must be operations (not leaves), each after every node that uses it.
+    The nodes must be operations (not leaves) with built-in rules, each after
+    every node that uses it.
     """
     for node in nodes:
-        custom = node._rule.custom_backward
-        if custom is not None:
-            custom()
-            continue
         grad = node.grad
         node._a.grad += node._da * grad  # type: ignore[union-attr]  # operations have an input
         b = node._b
         if b is not None:
             b.grad += node._db * grad
+
+
+def _propagate_any(nodes: Iterable[Value]) -> None:
+    """`_propagate`, calling instead the backward step of a node that has its own."""
+    for node in nodes:
+        step = node._rule.custom_backward
+        if step is None:
+            _propagate((node,))
+        else:
+            step()
 
 
 def _values(op: str, items: Iterable[Value | float]) -> list[Value]:

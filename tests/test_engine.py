@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import math
+import subprocess
+import sys
 import threading
 import tracemalloc
 
@@ -647,6 +649,35 @@ def test_backward_through_a_hand_built_node_reaches_only_what_its_step_passes():
     custom.backward()
     assert inner.grad == 12.0
     assert a.grad == 36.0
+
+
+FIRST_HAND_BUILT_NODE = """
+from micrograd_like import Value
+x = Value(2.0)
+(x * x).backward()  # plain graphs first: backward() has not seen a hand-written step yet
+assert x.grad == 4.0
+a = Value(3.0)
+double = Value(2 * a.data, (a,), "double")
+def step():
+    a.grad += 2.0 * double.grad
+double._backward = step
+(double * double).backward()  # d(4a**2)/da = 8a
+assert a.grad == 24.0, a.grad
+b = Value(1.0)
+silent = Value(b.data, (b,), "silent")  # micrograd's default _backward passes nothing
+(silent * float("inf")).backward()
+assert b.grad == 0.0, b.grad  # not 0 * inf = nan
+print("ok")
+"""
+
+
+def test_the_first_hand_built_node_of_a_process_gets_its_own_step():
+    # backward() runs the plain chain rule until a node with its own step exists; a fresh
+    # process shows that the first such node is honoured (this suite has made many already).
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_HAND_BUILT_NODE], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "ok", done.stderr
 
 
 def test_weighted_sum_names_a_bad_item_that_follows_good_ones():
