@@ -14,8 +14,8 @@ a Markdown table of medians and ratios:
 W1 runs micrograd's training loop as its README writes it on micrograd
 (default GC, and GC disabled) and, unchanged, on micrograd_like; then the
 same step through micrograd_like's ``fit()``, which backpropagates sample
-by sample (one sample's graph alive at a time); then PyTorch (0-d tensors, batched matrices)
-and ``micrograd_like.jit``.
+by sample (a sample's graph at a time); then PyTorch (0-d tensors, batched
+matrices) and ``micrograd_like.jit``.
 
 W1 runs in rounds: each engine in turn, three times, each time in a fresh
 process, and an engine's median is over all of its steps, so a slow spell

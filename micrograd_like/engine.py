@@ -27,6 +27,7 @@ import inspect
 import itertools
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -708,14 +709,18 @@ def _propagate(nodes: Iterable[Value]) -> None:
             b.grad += node._db * grad
 
 
+_own_step = operator.attrgetter("_rule.custom_backward")
+
+
 def _propagate_any(nodes: Iterable[Value]) -> None:
-    """`_propagate`, calling instead the backward step of a node that has its own."""
-    for node in nodes:
-        step = node._rule.custom_backward
+    """`_propagate`, except that a node with a backward step of its own runs that step."""
+    # Runs of nodes with built-in rules go to _propagate whole: one call per run, not per node.
+    for step, run in itertools.groupby(nodes, _own_step):
         if step is None:
-            _propagate((node,))
+            _propagate(run)
         else:
-            step()
+            for _ in run:
+                step()
 
 
 def _values(op: str, items: Iterable[Value | float]) -> list[Value]:

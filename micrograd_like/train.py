@@ -128,9 +128,9 @@ def _train_step(
     The batch loss is the mean of the samples' losses, so its gradient is the
     mean of their gradients. Each sample's graph is therefore built and
     backpropagated with weight 1/n into the parameters' grads, which add up
-    (gradient accumulation), and dropped before the next sample's: the same
-    update as one graph for the whole batch, with one sample's nodes alive at
-    a time instead of all of them.
+    (gradient accumulation), and freed when the next sample's replaces it: the
+    same update as one graph for the whole batch, with at most two samples'
+    nodes alive at a time instead of all of them.
     """
     optimizer.zero_grad()
     weight = 1.0 / len(rows)
@@ -209,10 +209,10 @@ def fit(
 
     A step is one update from the gradient of the batch's mean loss. fit
     computes it sample by sample: each sample's graph is backpropagated into
-    the parameters' grads, which add up, and freed before the next sample's is
-    built. The update is that of one graph over the whole batch, while only a
-    few hundred nodes live at a time, so Python's garbage collector has next
-    to nothing to walk.
+    the parameters' grads, which add up, and freed when the next sample's
+    replaces it. The update is that of one graph over the whole batch, while
+    only a few hundred nodes live at a time, so Python's garbage collector has
+    next to nothing to walk.
 
     Args:
         model: The model, e.g. an MLP with 1 output (or one per class).
