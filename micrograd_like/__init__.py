@@ -13,21 +13,19 @@ read every gradient off the leaves::
 
 Code written for Karpathy's micrograd runs after changing its imports from
 ``micrograd`` to ``micrograd_like``.
+
+The package, module by module: `engine` (Value, the table of primitives, the
+chain rule), `operators` (the math the table is written in), `grad_mode`
+(no_grad, detect_anomaly), `autograd` (grad, gradients, hessian, hvp),
+`fastpath` (weighted_sum and the switch for fast paths), `nn`, `losses`,
+`optim`, `train`, `datasets`, `viz`, `jit` and `worked_example`.
 """
 
-from micrograd_like.engine import (
-    PRIMITIVES,
-    Primitive,
-    Value,
-    detect_anomaly,
-    grad,
-    is_anomaly_enabled,
-    is_grad_enabled,
-    no_grad,
-    topological_order,
-    weighted_sum,
-)
-from micrograd_like.functional import hessian, hvp
+from micrograd_like import engine
+from micrograd_like.autograd import grad, gradients, hessian, hvp
+from micrograd_like.engine import PRIMITIVES, Primitive, Value, topological_order
+from micrograd_like.fastpath import fast_paths, weighted_sum
+from micrograd_like.grad_mode import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 from micrograd_like.gradcheck import GradcheckError, GradcheckResult, gradcheck
 from micrograd_like.jit import jit
 
@@ -41,8 +39,10 @@ __all__ = [
     "Value",
     "__version__",
     "detect_anomaly",
+    "fast_paths",
     "grad",
     "gradcheck",
+    "gradients",
     "hessian",
     "hvp",
     "is_anomaly_enabled",
@@ -52,3 +52,17 @@ __all__ = [
     "topological_order",
     "weighted_sum",
 ]
+
+# These names lived in micrograd_like.engine before it was split into modules named for
+# what they do; `from micrograd_like.engine import no_grad` and the like keep working.
+for _moved in (
+    detect_anomaly,
+    grad,
+    gradients,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    weighted_sum,
+):
+    setattr(engine, _moved.__name__, _moved)
+del _moved

@@ -18,7 +18,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from micrograd_like.engine import Value, no_grad
+from micrograd_like.engine import Value
+from micrograd_like.grad_mode import no_grad
 
 __all__ = ["GradcheckError", "GradcheckResult", "InputCheck", "gradcheck"]
 

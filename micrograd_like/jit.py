@@ -11,9 +11,14 @@ operations on NumPy arrays that hold the whole batch, row by row:
    every group becomes a few NumPy operations on a (nodes, batch) array.
    Nodes that do not (the parameters, an L2 penalty on them) are computed
    once per step, with plain floats.
-3. **Replay.** Each step runs the plan forward, then backward with the same
-   local derivatives as the eager engine (the table of primitives is shared),
-   and writes each parameter's batch-mean gradient into its ``.grad``.
+3. **Replay.** Each step runs the plan forward, then backward, and writes
+   each parameter's batch-mean gradient into its ``.grad``.
+
+The local derivatives come from the engine's table, `micrograd_like.PRIMITIVES`.
+For its built-in rows this module has array versions (`ARRAY_RULES`, checked
+against the rows by the tests); once per step it checks that a row is still
+the built-in one. A row you have edited is evaluated as it is, element by
+element: slower, but your derivative is the one the replay uses.
 
 What breaks a trace: Python control flow on ``.data`` (``if score.data > 0:``),
 or any number computed from an input's data, because the replay repeats the
@@ -38,9 +43,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from micrograd_like.engine import Value, topological_order
+from micrograd_like.engine import PRIMITIVES, Value, power_by, topological_order
+from micrograd_like.fastpath import is_built_in
 
-__all__ = ["Compiled", "TraceError", "jit"]
+__all__ = ["ARRAY_RULES", "Compiled", "TraceError", "array_rule", "jit"]
 
 
 class TraceError(RuntimeError):
@@ -51,7 +57,7 @@ class TraceError(RuntimeError):
 class _Group:
     """Nodes of one depth made by one primitive: a few NumPy operations each way."""
 
-    apply: Callable[..., tuple[Any, ...]]  # the primitive's rule: value and local derivatives
+    op: str  # the primitive, as Value.op names it: its rule is looked up at every step
     out: Any  # int array: the rows of the outputs
     a: Any  # int array: the rows of the first inputs
     b: Any  # int array or None: the rows of the second inputs
@@ -98,15 +104,15 @@ class Compiled:
             if node in placeholders or node is y:
                 per_sample.add(node)
                 depth[node] = 0
-            elif node._prev and any(child in per_sample for child in node._prev):
+            elif node.inputs and any(child in per_sample for child in node.inputs):
                 per_sample.add(node)
-                depth[node] = 1 + max(depth.get(child, 0) for child in node._prev)
+                depth[node] = 1 + max(depth.get(child, 0) for child in node.inputs)
         # Array rows only for the per-sample nodes and the shared values they read.
         boundary = [
             child
             for node in order
             if node in per_sample
-            for child in node._prev
+            for child in node.inputs
             if child not in per_sample
         ]
         row: dict[Value, int] = {}
@@ -114,8 +120,8 @@ class Compiled:
             row.setdefault(node, len(row))
         groups: dict[tuple[int, int], list[Value]] = {}
         for node in order:
-            if node in per_sample and node._prev:
-                groups.setdefault((depth[node], id(node._rule)), []).append(node)
+            if node in per_sample and node.inputs:
+                groups.setdefault((depth[node], _op_of(node)), []).append(node)
 
         def rows(nodes: Sequence[Value | None]) -> Any:
             return np.array([row[n] for n in nodes if n is not None], dtype=np.intp)
@@ -123,12 +129,10 @@ class Compiled:
         self._groups = []
         for key in sorted(groups, key=lambda k: (k[0], min(row[n] for n in groups[k]))):
             members = groups[key]
-            a = rows([n._a for n in members])
-            b = rows([n._b for n in members]) if members[0]._b is not None else None
+            a = rows([n.inputs[0] for n in members])
+            b = rows([n.inputs[1] for n in members]) if len(members[0].inputs) == 2 else None
             self._groups.append(
-                _Group(
-                    _rule_of(members[0]), rows(members), a, b, _summation(np, a), _summation(np, b)
-                )
+                _Group(key[1], rows(members), a, b, _summation(np, a), _summation(np, b))
             )
         # Everything else is the same for every sample: leaves and nodes made of them.
         # It runs on floats, from flat lists of positions rather than from the nodes.
@@ -136,11 +140,11 @@ class Compiled:
         position = {node: i for i, node in enumerate(self._shared)}
         self._boundary = [(row[n], position[n]) for n in dict.fromkeys(boundary)]
         self._boundary_rows = np.array([r for r, _ in self._boundary], dtype=np.intp)
-        self._shared_leaves = [(i, n) for i, n in enumerate(self._shared) if not n._prev]
+        self._shared_leaves = [(i, n) for i, n in enumerate(self._shared) if not n.inputs]
         self._shared_ops = [
-            (_rule_of(n), position[n], position[n._a], position[n._b] if n._b else -1)
+            (_op_of(n), position[n], *(position[child] for child in n.inputs))
             for n in self._shared
-            if n._a is not None
+            if n.inputs
         ]
         self._param_positions = [(p, position[p]) for p in self.params if p in position]
         self._x_rows = [row[x] for x in xs]
@@ -190,8 +194,9 @@ class Compiled:
         for i, leaf in self._shared_leaves:
             shared[i] = leaf.data
         shared_local = []
-        for apply, out_i, a_i, b_i in self._shared_ops:
-            out = apply(shared[a_i]) if b_i < 0 else apply(shared[a_i], shared[b_i])
+        rules = {op: _float_rule(op) for op in {op for op, *_ in self._shared_ops}}
+        for op, out_i, *inputs in self._shared_ops:
+            out = rules[op](*(shared[i] for i in inputs))
             shared[out_i] = out[0]
             shared_local.append(out)
         values[self._boundary_rows] = np.array([shared[i] for _, i in self._boundary])[:, None]
@@ -202,10 +207,13 @@ class Compiled:
         # The per-sample part: one primitive over many rows at once.
         with np.errstate(all="ignore"):
             for g in self._groups:
+                apply = array_rule(
+                    g.op, 1 if g.b is None else 2
+                )  # the row, once per group and step
                 if g.b is None:
-                    out, g.d_a = g.apply(values[g.a])
+                    out, g.d_a = apply(values[g.a])
                 else:
-                    out, g.d_a, g.d_b = g.apply(values[g.a], values[g.b])
+                    out, g.d_a, g.d_b = apply(values[g.a], values[g.b])
                 values[g.out] = out
         # Backward: d(mean loss)/d(row), per sample.
         grads = np.zeros((self._order_size, batch))
@@ -224,13 +232,12 @@ class Compiled:
             shared_grads[i] = total
         if self._loss_position is not None:
             shared_grads[self._loss_position] = 1.0
-        for (_, out_i, a_i, b_i), out in zip(
+        for (_, out_i, *inputs), out in zip(
             reversed(self._shared_ops), reversed(shared_local), strict=True
         ):
             g = shared_grads[out_i]
-            shared_grads[a_i] += g * out[1]
-            if b_i >= 0:
-                shared_grads[b_i] += g * out[2]
+            for i, local in zip(inputs, out[1:], strict=True):
+                shared_grads[i] += g * local
         for p, i in self._param_positions:
             p.grad = shared_grads[i]
         for p in self._unused_params:
@@ -255,14 +262,93 @@ class Compiled:
                 )
 
 
-def _rule_of(node: Value) -> Callable[..., tuple[Any, ...]]:
-    apply = node._rule.apply
-    if apply is None:
+def _op_of(node: Value) -> str:
+    if node.local_grads is None:
         raise TraceError(
-            f"jit: the node {node.label or node._op!r} was built by hand; only the built-in "
+            f"jit: the node {node.label or node.op!r} was built by hand; only the table's "
             f"primitives can be replayed"
         )
-    return apply
+    return node.op
+
+
+def _exponent(op: str) -> float | None:
+    """n for a constant power "**n", None for every other op."""
+    return float(op[2:]) if op.startswith("**") and op != "**" else None
+
+
+def _float_rule(op: str) -> Callable[..., tuple[Any, ...]]:
+    """The table's rule for op, on floats."""
+    n = _exponent(op)
+    rule = PRIMITIVES[op] if n is None else power_by(n)
+    assert rule.apply is not None  # rows of the table have one
+    return rule.apply
+
+
+def _array_pow(a: Any, b: Any) -> tuple[Any, Any, Any]:
+    np = _numpy()
+    p = np.power(a, b)
+    d_a = np.where(b == 0, 0.0, b * np.power(a, b - 1))  # 0 where b == 0, as the row
+    d_b = np.where(a == 0, np.where(b >= 0, 0.0, -np.inf), p * np.log(a))
+    return p, d_a, d_b
+
+
+def _array_sigmoid(a: Any) -> tuple[Any, Any]:
+    np = _numpy()
+    e = np.exp(-np.abs(a))  # never overflows
+    s = np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s, s * (1 - s)
+
+
+def _array_exp(a: Any) -> tuple[Any, Any]:
+    e = _numpy().exp(a)
+    return e, e
+
+
+def _array_tanh(a: Any) -> tuple[Any, Any]:
+    t = _numpy().tanh(a)
+    return t, 1 - t * t
+
+
+def _array_relu(a: Any) -> tuple[Any, Any]:
+    np = _numpy()
+    return np.where(a <= 0, 0.0, a), np.where(a <= 0, 0.0, 1.0)  # nan stays nan, slope 1
+
+
+ARRAY_RULES: dict[str, Callable[..., tuple[Any, ...]]] = {
+    "+": lambda a, b: (a + b, 1.0, 1.0),
+    "*": lambda a, b: (a * b, b, a),
+    "/": lambda a, b: (q := a / b, 1 / b, -q / b),
+    "**": _array_pow,
+    "exp": _array_exp,
+    "log": lambda a: (_numpy().log(a), 1 / a),
+    "tanh": _array_tanh,
+    "sigmoid": _array_sigmoid,
+    "ReLU": _array_relu,
+}
+"""The built-in rows of `micrograd_like.PRIMITIVES` on NumPy arrays, element by element."""
+
+
+def array_rule(op: str, arity: int) -> Callable[..., tuple[Any, ...]]:
+    """op's rule on arrays: `ARRAY_RULES` for a built-in row, else the table's row per element.
+
+    Args:
+        op: A `Value.op`: a key of the table, or ``"**n"`` for a constant power.
+        arity: How many inputs op's nodes have (1 for ``"**n"``).
+    """
+    n = _exponent(op)
+    if is_built_in(op):
+        if n is None:
+            return ARRAY_RULES[op]
+        return lambda a: _array_pow(a, n)[:2]
+    # An edited row: evaluate it as it is, one element at a time.
+    rule = _float_rule(op)
+    np = _numpy()
+    each = np.frompyfunc(rule, arity, arity + 1)
+
+    def elementwise(*arrays: Any) -> tuple[Any, ...]:
+        return tuple(np.asarray(out, dtype=float) for out in each(*arrays))
+
+    return elementwise
 
 
 def _summation(np: Any, rows: Any) -> Any:

@@ -31,7 +31,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from micrograd_like.engine import Value, _weighted_sum_of_values, weighted_sum
+from micrograd_like.engine import Value
+from micrograd_like.fastpath import relu, weighted_sum
 
 __all__ = [
     "ACTIVATIONS",
@@ -105,14 +106,20 @@ def record_calls() -> Iterator[list[ModuleCall]]:
         _RECORDING.reset(token)
 
 
+def _is_value_list(x: object, expected: int) -> bool:
+    """Whether x is already what a module computes with: a list of expected Values."""
+    return (
+        type(x) is list and len(x) == expected and all(map(isinstance, x, itertools.repeat(Value)))
+    )
+
+
 def _as_values(x: Inputs, expected: int, who: object) -> list[Value]:
     """The inputs as a list of Values; who (a module) is named only in an error."""
-    # type() first: the common list skips the slower abstract-base-class check.
-    items: Sequence[Value | float] = x if type(x) is list or isinstance(x, Sequence) else [x]
+    if _is_value_list(x, expected):
+        return x  # type: ignore[return-value]  # checked
+    items: Sequence[Value | float] = x if isinstance(x, Sequence) else [x]  # type: ignore[assignment]
     if len(items) != expected:
         raise ValueError(f"{who!r} expects {expected} input(s), got {len(items)}")
-    if type(items) is list and all(map(isinstance, items, itertools.repeat(Value))):
-        return items  # checked: already a list of Values
     values = []
     for i, item in enumerate(items, start=1):
         if isinstance(item, Value):
@@ -288,15 +295,14 @@ class Neuron(Module):
 
     def forward(self, x: Inputs) -> Value:
         """The activation of the weighted sum of x."""
-        # b + w0*x0 + w1*x1 + ...: micrograd's sum(), node for node and bit for bit, built faster.
-        # A list of Values (what a Layer hands on) goes straight to the builder, which checks
-        # each item as it goes; anything else is converted (numbers become labelled inputs)
-        # or refused here, naming this neuron.
-        act = _weighted_sum_of_values(self.w, x, self.b)
-        if act is None:
-            act = weighted_sum(self.w, _as_values(x, len(self.w), self), self.b)
+        # b + w0*x0 + w1*x1 + ...: micrograd's sum(), node for node and bit for bit, built
+        # faster. A list of Values (what a Layer hands on) goes straight in; anything else
+        # is converted first (numbers become labelled inputs) or refused, naming this neuron.
+        if not _is_value_list(x, len(self.w)):
+            x = _as_values(x, len(self.w), self)
+        act = weighted_sum(self.w, x, self.b)
         if self.activation == "relu":
-            return act.relu()
+            return relu(act)
         if self.activation == "tanh":
             return act.tanh()
         if self.activation == "sigmoid":

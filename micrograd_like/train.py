@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from micrograd_like import losses
-from micrograd_like.engine import Value, no_grad
+from micrograd_like.engine import Value
+from micrograd_like.grad_mode import no_grad
 from micrograd_like.nn import Module
 from micrograd_like.optim import SGD, LinearDecay, Optimizer
 

@@ -48,7 +48,8 @@ from typing import Any
 
 import graphviz
 
-from micrograd_like.engine import Value, topological_order
+from micrograd_like.autograd import borrowed_grads
+from micrograd_like.engine import Value, chain_rule, topological_order
 from micrograd_like.nn import Layer, Module, ModuleCall, Neuron
 
 __all__ = [
@@ -215,7 +216,7 @@ def _num(x: float, precision: int) -> str:
 def _role(node: Value, style: _Style) -> str:
     if node is style.root:
         return "output"
-    if node._prev:
+    if node.inputs:
         return "intermediate"
     if node in style.params:
         return "parameter"
@@ -305,8 +306,10 @@ def _draw(
     contributions = {
         (node, k): g * local
         for node in order
-        if (g := grads[node]) is not None and style.passed_on(node) and node._rule.apply is not None
-        for k, local in enumerate(node.local_grads)
+        if (g := grads[node]) is not None
+        and style.passed_on(node)
+        and (known := node.local_grads) is not None
+        for k, local in enumerate(known)
     }
     largest_contribution = max(
         (abs(c) for c in contributions.values() if math.isfinite(c)), default=0
@@ -353,7 +356,7 @@ def _draw(
     for node in order:
         if grouping.box_of(node) is not None:
             here = endpoint(node)
-            for child in node._prev:
+            for child in node.inputs:
                 box_edge(endpoint(child), here)
             continue
         target = container(grouping.path_of.get(node))
@@ -368,24 +371,25 @@ def _draw(
             node, role, grads[node], largest, style, grouping.path_of.get(node, "")
         )
         target.node(ids[node], label, **attrs)
-        if not node._prev:
+        if not node.inputs:
             continue
         op_id = f"{ids[node]}_op"
         target.node(
             op_id,
-            escape(node._op) or "?",
+            escape(node.op) or "?",
             shape="circle",
             width="0.3",
             style="filled",
             fillcolor="#fecaca" if highlighted else "#f9fafb",
         )
         dot.edge(op_id, ids[node])
-        for k, (child, local) in enumerate(zip(node._prev, node.local_grads, strict=True)):
+        # A node built by hand (micrograd's Value(data, children, op)) has no rule to show.
+        locals_ = node.local_grads
+        for k, child in enumerate(node.inputs):
             edge: dict[str, str] = {}
             if style.local_grads:
-                # A hand-built node (micrograd's Value(data, children, op)) has no rule to show.
-                known = node._rule.apply is not None
-                lines = [f"local {_num(local, style.precision)}" if known else "local ?"]
+                shown = "?" if locals_ is None else _num(locals_[k], style.precision)
+                lines = [f"local {shown}"]
                 if (node, k) in contributions:
                     lines.append(f"passes {_num(contributions[node, k], style.precision)}")
                 edge["label"] = "\n".join(lines)
@@ -460,7 +464,7 @@ def _module_grouping(
         while stack:
             node = stack.pop()
             path_of[node] = path
-            for child in node._prev:
+            for child in node.inputs:
                 if child not in seen and child not in stop:
                     seen.add(child)
                     stack.append(child)
@@ -488,12 +492,12 @@ def _module_grouping(
     # Leaves that feed only boxes (a batch's input values) go into one box too.
     consumers: dict[Value, list[Value]] = {}
     for node in order:
-        for child in node._prev:
+        for child in node.inputs:
             consumers.setdefault(child, []).append(node)
     gathered = [
         node
         for node in order
-        if not node._prev
+        if not node.inputs
         and node not in path_of
         and node in consumers
         and all(grouping.box_of(c) is not None for c in consumers[node])
@@ -652,27 +656,30 @@ def backprop_steps(
     order = _graph_order(root)
     _check_size(order, _NO_GROUPS, max_nodes)
     names = _param_names(params)
-    grads: dict[Value, float] = {root: 1.0}
-    processed: set[Value] = set()
-
-    def frame(highlight: Value, caption: str) -> Diagram:
-        done = frozenset(processed)
-        style = _Style(precision, True, dict(grads).get, done.__contains__, highlight, names, root)
-        return _draw(root, order, style, caption)
-
-    operations = [node for node in reversed(order) if node._prev]
+    operations = [node for node in reversed(order) if node.inputs]
+    # The engine's own chain-rule loop, one operation at a time, on borrowed grads: after
+    # each step, the grads as they stand are what its frame shows.
+    states: list[tuple[dict[Value, float], frozenset[Value]]] = []
+    with borrowed_grads(order):
+        root.grad = 1.0
+        states.append(({root: 1.0}, frozenset()))
+        for step in range(len(operations)):
+            chain_rule(operations[step : step + 1])
+            grads = {node: node.grad for node in order if node.grad_computed}
+            states.append((grads, frozenset(operations[: step + 1])))
     total = len(operations)
-    yield frame(root, f"step 0 of {total}: seed d{_name(root)}/d{_name(root)} = 1")
-    for step, node in enumerate(operations, start=1):
-        grad = grads.get(node, 0.0)
-        for child, local in zip(node._prev, node.local_grads, strict=True):
-            grads[child] = grads.get(child, 0.0) + grad * local
-        processed.add(node)
-        yield frame(
-            node,
-            f"step {step} of {total}: {_name(node)} = {node._op}(...) passes "
-            f"grad {_num(grad, precision)} x local derivative to its inputs",
-        )
+    for step, (grads, done) in enumerate(states):
+        node = root if step == 0 else operations[step - 1]
+        style = _Style(precision, True, grads.get, done.__contains__, node, names, root)
+        if step == 0:
+            caption = f"step 0 of {total}: seed d{_name(root)}/d{_name(root)} = 1"
+        else:
+            caption = (
+                f"step {step} of {total}: {_name(node)} = {node.op}(...) passes grad "
+                f"{_num(states[step - 1][0].get(node, 0.0), precision)} x local derivative "
+                f"to its inputs"
+            )
+        yield _draw(root, order, style, caption)
 
 
 def _name(node: Value) -> str:

@@ -1,0 +1,158 @@
+"""The math the table of primitives is written in, on floats and on Values alike.
+
+Given floats, each function gives the IEEE 754 result, as PyTorch does:
+``exp(1000.0)`` is inf, not an OverflowError. Given a `micrograd_like.Value`,
+it calls the Value's own operation instead, so a rule of the table applied to
+Values builds its derivatives as a graph that can be differentiated again
+(``create_graph=True``). The checks raise before any node exists, naming the
+operation and its inputs.
+
+This module imports nothing from the package: the engine builds on it.
+
+Example:
+    >>> from micrograd_like.operators import exp, sigmoid
+    >>> exp(1000.0), sigmoid(-1000.0)
+    (inf, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+__all__ = [
+    "as_float",
+    "check_constant_power",
+    "check_divide",
+    "check_log",
+    "check_power",
+    "d_power_base",
+    "d_power_exponent",
+    "exp",
+    "log",
+    "number",
+    "power",
+    "relu",
+    "relu_slope",
+    "sigmoid",
+    "tanh",
+]
+
+
+# A number is an int or a float; anything else given to these functions is a Value.
+_NUMBER = (int, float)
+
+
+def number(x: Any) -> float:
+    """The float in x: x itself, or a Value's data."""
+    return x if isinstance(x, _NUMBER) else x.data  # type: ignore[no-any-return]
+
+
+def as_float(x: numbers.Real, op: str) -> float:
+    """float(x), with an error naming op where an int is too large for a float."""
+    try:
+        return float(x)
+    except OverflowError:
+        digits = len(str(x).lstrip("-"))
+        raise OverflowError(
+            f"{op}: {str(x)[:12]}... ({digits} digits) is too large for a float"
+        ) from None
+
+
+def exp(x: Any) -> Any:
+    """e ** x; inf past about 709."""
+    if not isinstance(x, _NUMBER):
+        return x.exp()
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def log(x: Any) -> Any:
+    """The natural logarithm (x > 0: see `check_log`)."""
+    return math.log(x) if isinstance(x, _NUMBER) else x.log()
+
+
+def tanh(x: Any) -> Any:
+    """The hyperbolic tangent."""
+    return math.tanh(x) if isinstance(x, _NUMBER) else x.tanh()
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e ** -x), without overflow: exp is only taken of -|x|."""
+    if not isinstance(x, _NUMBER):
+        return x.sigmoid()
+    e = math.exp(-abs(x))
+    return 1 / (1 + e) if x >= 0 else e / (1 + e)
+
+
+def relu(x: Any) -> Any:
+    """max(0, x); relu(nan) is nan, as in PyTorch."""
+    if not isinstance(x, _NUMBER):
+        return x.relu()
+    return 0.0 if x <= 0 else x
+
+
+def relu_slope(x: Any) -> float:
+    """relu's derivative, a constant: 0 up to 0 (PyTorch's choice at 0), else 1 (also at nan)."""
+    return 0.0 if (x if isinstance(x, _NUMBER) else x.data) <= 0 else 1.0
+
+
+def power(a: Any, b: Any) -> Any:
+    """a ** b; overflow and 0 ** -n give inf. ``x ** ±0.5`` at ±0 follow PyTorch's sqrt."""
+    if not (isinstance(a, _NUMBER) and isinstance(b, _NUMBER)):
+        return a**b
+    if a == 0 and b in (0.5, -0.5):  # sqrt(-0.0) is -0.0
+        return math.sqrt(a) if b > 0 else math.copysign(math.inf, a)
+    try:
+        return float(a**b)
+    except ZeroDivisionError:
+        return math.inf
+    except OverflowError:
+        return -math.inf if a < 0 and b % 2 == 1 else math.inf
+
+
+def d_power_base(a: Any, b: Any) -> Any:
+    """d(a ** b)/da = b * a ** (b - 1); 0 at a == b == 0 as in PyTorch, where it is 0 * inf."""
+    return 0.0 if number(b) == 0 and number(a) == 0 else b * power(a, b - 1)
+
+
+def d_power_exponent(p: Any, a: Any, b: Any) -> Any:
+    """d(a ** b)/db = a ** b * log(a), given p = a ** b; at a == 0, PyTorch's 0 (or -inf, b < 0).
+
+    NaN for a < 0, where only a constant exponent is allowed, and its derivative is dropped.
+    """
+    if number(a) == 0:
+        return 0.0 if number(b) >= 0 else -math.inf
+    return p * log(a) if number(a) > 0 else math.nan
+
+
+def check_log(a: float) -> None:
+    """log's domain: a > 0."""
+    if a <= 0:
+        raise ValueError(f"log: input must be positive, got {a!r}")
+
+
+def check_divide(a: float, b: float) -> None:
+    """Division's domain: b != 0."""
+    if b == 0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+
+
+def check_power(a: float, b: float) -> None:
+    """``a ** b`` with b a Value: d/db = a ** b * log(a) needs a >= 0."""
+    if a < 0:
+        raise ValueError(
+            f"pow: base {a!r} is negative and the exponent is a Value, but "
+            f"d(a**b)/db = a**b * log(a) has no real value for a < 0; "
+            f"use a plain number as the exponent (v ** 2) if it is a constant"
+        )
+
+
+def check_constant_power(a: float, n: Any) -> None:
+    """``a ** n`` for a constant n: a real result, and an n that fits a float."""
+    as_float(n, "pow")
+    if a < 0 and math.isfinite(n) and n != int(n):
+        raise ValueError(f"pow: ({a!r}) ** {n!r} has no real value (negative base, fraction)")
