@@ -62,8 +62,10 @@ class Value:
         self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
     ) -> None:
         children = tuple(_children)
-        if not (isinstance(data, Real) and isinstance(label, str) and isinstance(_op, str)):
-            raise TypeError(f"Value() takes a real number and str names, got {data!r}")
+        if not isinstance(data, Real) or isinstance(data, bool):
+            raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
+        if not (isinstance(label, str) and isinstance(_op, str)):
+            raise TypeError(f"Value(): label and _op must be str, got {label!r} and {_op!r}")
         if len(children) > 2 or not all(isinstance(c, Value) for c in children):
             raise TypeError(f"Value(): _children must be at most two Values, got {children!r}")
         self.data, self.grad, self.label = ops.as_float(data, "Value()"), NOT_COMPUTED, label
@@ -132,7 +134,7 @@ class Value:
         return self * -1
 
     def __sub__(self, other: Value | float) -> Value:  # self + (-other)
-        return self + (-other)
+        return self + (-other) if isinstance(other, (Value, Real)) else NotImplemented
 
     def __rsub__(self, other: float) -> Value:  # other + (-self)
         return other + (-self)
@@ -145,6 +147,10 @@ class Value:
 
     __radd__ = __add__  # other + self is computed as self + other, as micrograd does
     __rmul__ = __mul__
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from the graph."""
+        return Value(self.data, label=self.label)
 
     def backward(self, gradient: float = 1.0, *, create_graph: bool = False) -> None:
         """Adds d(self)/d(node) x gradient to the grad of every node below self (section 5).
@@ -223,7 +229,7 @@ def power_by(n: float) -> Primitive:
 def _apply(op: str | Primitive, *operands: Value | float) -> Value:
     """Looks up op's rule, computes the value and local derivatives, and records the node."""
     rule = PRIMITIVES[op] if type(op) is str else op
-    inputs = [x if type(x) is Value else _constant(x, rule.name) for x in operands]
+    inputs = [x if isinstance(x, Value) else _constant(x, rule.name) for x in operands]
     if None in inputs:
         return NotImplemented  # not a number: Python then asks the other operand
     numbers = [x.data for x in inputs]  # type: ignore[union-attr]  # no None left

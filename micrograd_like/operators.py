@@ -155,4 +155,4 @@ def check_constant_power(a: float, n: Any) -> None:
     """``a ** n`` for a constant n: a real result, and an n that fits a float."""
     as_float(n, "pow")
     if a < 0 and math.isfinite(n) and n != int(n):
-        raise ValueError(f"pow: ({a!r}) ** {n!r} has no real value (negative base, fraction)")
+        raise ValueError(f"pow: ({a!r}) ** {n!r} has no real result (negative base, fraction)")

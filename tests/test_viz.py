@@ -290,9 +290,9 @@ def test_small_value_displays_as_its_diagram_and_keeps_its_repr(no_system_dot):
     a = Value(2.0, label="a")
     b = a * a
     bundle = b._repr_mimebundle_()
-    assert bundle["text/plain"] == "Value(data=4.0, grad=0.0)"
+    assert bundle["text/plain"] == "Value(data=4.0, grad=0)"
     assert "<svg" in bundle["image/svg+xml"]
-    assert repr(b) == "Value(data=4.0, grad=0.0)"
+    assert repr(b) == "Value(data=4.0, grad=0)"
 
 
 def test_big_value_or_no_renderer_displays_as_text_only(monkeypatch, tmp_path):
