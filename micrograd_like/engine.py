@@ -1,11 +1,9 @@
 """The scalar autograd engine, written to be read top to bottom.
 
 A `Value` wraps one number. Every operation on Values returns a new Value that
-remembers its inputs and the derivative of its result by each input, so a
-forward pass builds a computation graph as it runs. ``backward()`` walks that
-graph from the output back to the leaves and applies the chain rule. Sections:
-1. what a node stores, 2. the table of primitives, 3. how an operation makes a
-node, 4. the topological sort, 5. the chain-rule loop, 6. micrograd's ways.
+remembers its inputs and the derivative of its result by each input, so a forward
+pass builds a computation graph. ``backward()`` walks it from the output back to
+the leaves, applying the chain rule. Six sections follow the algorithm in order.
 
 Example:
     >>> x = Value(2.0, label="x")
@@ -14,15 +12,14 @@ Example:
     >>> x.grad
     7.0
 
-To experiment, change a row of `PRIMITIVES`: every graph built afterwards uses
-it, in ``backward()``, `micrograd_like.grad`, `micrograd_like.jit`, the diagrams
-and the worked example. ``PRIMITIVES["*"] = Primitive("*", lambda a, b: (a * b,
-b, b))`` gives ``*`` a wrong derivative; put the old row back to undo it.
+To experiment, change a row of `PRIMITIVES`: every graph built afterwards uses it
+(``backward()``, `micrograd_like.grad`, `micrograd_like.jit`, the diagrams, the worked
+example). ``PRIMITIVES["*"] = Primitive("*", lambda a, b: (a * b, b, b))`` gives
+``*`` a wrong derivative; put the old row back to undo it.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
@@ -30,6 +27,7 @@ from typing import Any, NamedTuple
 
 from micrograd_like import operators as ops
 from micrograd_like.grad_mode import MODE, RECORDING
+from micrograd_like.jupyter import value_mimebundle
 
 # fmt: off
 __all__ = ["NOT_COMPUTED", "PRIMITIVES", "Primitive", "Value", "backpropagate", "chain_rule",
@@ -38,14 +36,21 @@ __all__ = ["NOT_COMPUTED", "PRIMITIVES", "Primitive", "Value", "backpropagate", 
 
 # -- 1. What a node stores --------------------------------------------------------------
 
-NOT_COMPUTED = 0
+NOT_COMPUTED: Any = 0
 """Every grad starts as this int, as in micrograd; a backward pass writes floats there."""
 
 
-class Value:
-    """A number in a computation graph: ``data``, ``grad``, and how it was made.
+class Primitive(NamedTuple):
+    """A row of `PRIMITIVES`: ``apply(a[, b])`` gives ``(value, d/da[, d/db])``, on floats or Values."""
 
-    ``grad`` is d(output)/d(self) once a backward pass has reached this node, 0 before.
+    name: str
+    apply: Callable[..., tuple[Any, ...]] | None  # None for a node built by hand (section 6)
+    check: Callable[..., None] | None = None  # raises, naming the operation, outside its domain
+    backward: Callable[[], None] | None = None  # the _backward of a node built by hand
+
+
+class Value:
+    """A number in a graph: ``data``, ``grad`` (d output/d self, 0 until computed), ``label``.
 
     Args:
         data: The number, stored as a float.
@@ -53,10 +58,17 @@ class Value:
         label: A name for diagrams and reports.
     """
 
-    # A primitive has one or two inputs, so a node keeps them, and the derivative of its
-    # value by each, in fields of its own: a, da and b, db. No closure refers back to the
-    # node, so a graph that nobody holds is freed at once, and a node takes ~100 bytes.
+    # Fields, not a closure: no node refers back to itself, so a graph that nobody holds is
+    # freed at once, and a node takes about 100 bytes.
     __slots__ = ("_a", "_b", "_da", "_db", "_rule", "data", "grad", "label")
+    data: float
+    grad: Any  # a float once a backward pass is here (a Value with create_graph)
+    label: str
+    _rule: Primitive | None  # the row of the table that made it; None for a leaf
+    _a: Any  # its inputs, Values (a primitive has one or two); None for a leaf
+    _b: Any
+    _da: Any  # d(self)/d(a) and d(self)/d(b), floats; None for a node built by hand
+    _db: Any
 
     def __init__(
         self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
@@ -65,13 +77,13 @@ class Value:
         if not isinstance(data, Real) or isinstance(data, bool):
             raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
         if not (isinstance(label, str) and isinstance(_op, str)):
-            raise TypeError(f"Value(): label and _op must be str, got {label!r} and {_op!r}")
+            raise TypeError(f"Value(): label and _op must be str, got {label!r}, {_op!r}")
         if len(children) > 2 or not all(isinstance(c, Value) for c in children):
             raise TypeError(f"Value(): _children must be at most two Values, got {children!r}")
         self.data, self.grad, self.label = ops.as_float(data, "Value()"), NOT_COMPUTED, label
         self._rule = Primitive(_op, None) if children or _op else None
         self._a, self._b = (*children, None, None)[:2]
-        self._da = self._db = None if children else 0.0  # a hand-built node has no rule
+        self._da = self._db = None if children else 0.0  # built by hand: no local derivatives
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -86,95 +98,47 @@ class Value:
     @property
     def local_grads(self) -> tuple[float, ...] | None:
         """d(self)/d(input) for each input, the chain rule's factors; None if built by hand."""
-        known = self._da is not None
-        return (self._da, self._db)[: len(self.inputs)] if known else None
+        return None if self._da is None else (self._da, self._db)[: len(self.inputs)]
 
     @property
     def grad_computed(self) -> bool:
         """Whether a backward pass has reached this node (its grad is no longer the first 0)."""
         return self.grad is not NOT_COMPUTED
 
-    # The operations: each is a row of the table, or is built from rows.
-
-    def __add__(self, other: Value | float) -> Value:
-        return _apply("+", self, other)
-
-    def __mul__(self, other: Value | float) -> Value:
-        return _apply("*", self, other)
-
-    def __truediv__(self, other: Value | float) -> Value:
-        return _apply("/", self, other)
-
-    def __pow__(self, other: Value | float) -> Value:
-        if isinstance(other, Real):  # a constant exponent: "**2", as micrograd
-            return _apply(power_by(other), self)
-        return _apply("**", self, other)
-
-    def exp(self) -> Value:
-        """e ** self; inf past about 709."""
-        return _apply("exp", self)
-
-    def log(self) -> Value:
-        """The natural logarithm; ValueError for self <= 0."""
-        return _apply("log", self)
-
-    def tanh(self) -> Value:
-        """The hyperbolic tangent."""
-        return _apply("tanh", self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -self), without overflow."""
-        return _apply("sigmoid", self)
-
-    def relu(self) -> Value:
-        """max(0, self), with derivative 0 at 0 as in PyTorch."""
-        return _apply("ReLU", self)
-
-    def __neg__(self) -> Value:  # -self
-        return self * -1
-
+    # The operations, one per line: a row of the table (section 3), or built from rows.
+    # fmt: off
+    def __add__(self, other: Value | float) -> Value: return _apply("+", self, other)
+    def __mul__(self, other: Value | float) -> Value: return _apply("*", self, other)
+    def __truediv__(self, other: Value | float) -> Value: return _apply("/", self, other)
+    def __pow__(self, other: Value | float) -> Value:  # a number exponent is a constant: "**2"
+        return _apply(power_by(other), self) if isinstance(other, Real) else _apply("**", self, other)
+    def exp(self) -> Value: return _apply("exp", self)          # e ** self; inf past about 709
+    def log(self) -> Value: return _apply("log", self)          # ValueError for self <= 0
+    def tanh(self) -> Value: return _apply("tanh", self)
+    def sigmoid(self) -> Value: return _apply("sigmoid", self)  # 1 / (1 + e ** -self)
+    def relu(self) -> Value: return _apply("ReLU", self)        # max(0, self); slope 0 at 0
+    def __neg__(self) -> Value: return self * -1
     def __sub__(self, other: Value | float) -> Value:  # self + (-other)
         return self + (-other) if isinstance(other, (Value, Real)) else NotImplemented
-
-    def __rsub__(self, other: float) -> Value:  # other + (-self)
-        return other + (-self)
-
-    def __rtruediv__(self, other: float) -> Value:  # other / self
-        return _apply("/", other, self)
-
-    def __rpow__(self, other: float) -> Value:  # other ** self
-        return _apply("**", other, self)
-
-    __radd__ = __add__  # other + self is computed as self + other, as micrograd does
-    __rmul__ = __mul__
-
-    def detach(self) -> Value:
-        """A new leaf with the same data and label, cut off from the graph."""
-        return Value(self.data, label=self.label)
+    def __rsub__(self, other: float) -> Value: return other + (-self)
+    def __rtruediv__(self, other: float) -> Value: return _apply("/", other, self)
+    def __rpow__(self, other: float) -> Value: return _apply("**", other, self)
+    __radd__, __rmul__ = __add__, __mul__  # other + self is self + other, as micrograd does
+    def detach(self) -> Value: return Value(self.data, label=self.label)  # a leaf, cut off
+    def __repr__(self) -> str: return f"Value(data={self.data}, grad={self.grad})"
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]: return value_mimebundle(self, include, exclude)  # Jupyter: a diagram
+    # fmt: on
 
     def backward(self, gradient: float = 1.0, *, create_graph: bool = False) -> None:
-        """Adds d(self)/d(node) x gradient to the grad of every node below self (section 5).
-
-        With create_graph the backward pass is recorded too, as in PyTorch: every grad
-        becomes a Value, which can be differentiated again.
-        """
+        """Adds d(self)/d(node) x gradient to every node's grad; create_graph: see section 5."""
         backpropagate([self], [gradient], create_graph)
 
-    def __repr__(self) -> str:
-        return f"Value(data={self.data}, grad={self.grad})"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from micrograd_like.jupyter import value_mimebundle  # at display time only
-
-        return value_mimebundle(self, include, exclude)
-
-    _prev = inputs  # micrograd's names (section 6)
-    _op = op
+    _prev, _op = inputs, op  # micrograd's names (section 6)
 
     @property
     def _backward(self) -> Callable[[], None]:
         """This node's chain-rule step, as micrograd's ``_backward`` closure."""
-        return functools.partial(chain_rule, [self] if self._a is not None else [])
+        return lambda: chain_rule([self] if self._a is not None else [])
 
     @_backward.setter
     def _backward(self, step: Callable[[], None]) -> None:
@@ -182,21 +146,6 @@ class Value:
 
 
 # -- 2. The table of primitives ---------------------------------------------------------
-
-
-class Primitive(NamedTuple):
-    """One operation the engine can differentiate, a row of `PRIMITIVES`.
-
-    ``apply(a[, b])`` gives ``(value, d value/d a[, d value/d b])`` in math that works on
-    floats and Values alike (`micrograd_like.operators`): on floats the numbers of
-    ``backward()``, on Values a graph. ``check`` raises, naming the operation and its
-    inputs, outside its domain. ``backward`` is the ``_backward`` of a node built by hand.
-    """
-
-    name: str
-    apply: Callable[..., tuple[Any, ...]] | None
-    check: Callable[..., None] | None = None
-    backward: Callable[[], None] | None = None
 
 
 # fmt: off
@@ -228,11 +177,11 @@ def power_by(n: float) -> Primitive:
 
 def _apply(op: str | Primitive, *operands: Value | float) -> Value:
     """Looks up op's rule, computes the value and local derivatives, and records the node."""
-    rule = PRIMITIVES[op] if type(op) is str else op
-    inputs = [x if isinstance(x, Value) else _constant(x, rule.name) for x in operands]
-    if None in inputs:
-        return NotImplemented  # not a number: Python then asks the other operand
-    numbers = [x.data for x in inputs]  # type: ignore[union-attr]  # no None left
+    rule = PRIMITIVES[op] if isinstance(op, str) else op
+    if not all(isinstance(x, (Value, Real)) for x in operands):
+        return NotImplemented  # type: ignore[no-any-return]  # not a number: ask the other
+    inputs = [x if isinstance(x, Value) else Value(ops.as_float(x, rule.name)) for x in operands]
+    numbers = [x.data for x in inputs]
     if rule.check is not None:
         rule.check(*numbers)  # a domain error is raised before any node exists
     value, *local_grads = rule.apply(*numbers)  # type: ignore[misc]  # rows have apply
@@ -242,19 +191,14 @@ def _apply(op: str | Primitive, *operands: Value | float) -> Value:
             raise FloatingPointError(f"{rule.name}: produced {value!r} from input(s) {numbers}")
         if not mode.record:
             return Value(value)  # a leaf: no graph is recorded
-    if len(inputs) == 1:
-        return record(rule, value, inputs[0], local_grads[0])  # type: ignore[arg-type]
-    return record(rule, value, inputs[0], local_grads[0], inputs[1], local_grads[1])  # type: ignore[arg-type]
+    (a, *b), (da, *db) = inputs, local_grads  # b and db are empty for one input
+    return record(rule, value, a, da, *b, *db)
 
 
 def record(
     rule: Primitive, value: float, a: Value, da: Any, b: Value | None = None, db: Any = 0.0
 ) -> Value:
-    """The node ``value = rule(a[, b])``, with its inputs and the local derivatives da, db.
-
-    It records whatever the mode: `_apply` consults it for every operation, and a
-    fast path, which makes nodes with this too, once per call.
-    """
+    """The node ``value = rule(a[, b])``, whatever the mode: callers consult it first."""
     node = object.__new__(Value)  # every field is set here, as in __init__
     node.data, node.grad, node.label = value, NOT_COMPUTED, ""
     node._rule, node._a, node._da = rule, a, da
@@ -262,31 +206,22 @@ def record(
     return node
 
 
-def _constant(x: object, op: str) -> Value | None:
-    """A number in an expression, as a constant leaf; None for anything else."""
-    return Value(ops.as_float(x, op)) if isinstance(x, Real) else None  # type: ignore[arg-type]
-
-
 # -- 4. The topological sort ------------------------------------------------------------
 
 
 def topological_order(*roots: Value, leaves: bool = True) -> list[Value]:
-    """Every node below the roots, each after all of its inputs.
+    """Every node below the roots, each after all of its inputs (leaves=False: operations).
 
-    A depth-first search in argument order, without recursion (a chain of a million nodes
-    is fine): a leaf is listed when it is met, an operation once all of its inputs are.
-    backward() asks for leaves=False: a leaf has nothing to pass on.
+    A depth-first search in argument order, without recursion, so a chain of a million
+    nodes is fine: a leaf is listed when it is met, an operation once its inputs are.
     """
     order: list[Value] = []
     visited: set[Value] = set()
     for root in roots:
-        if root in visited:
-            continue
+        if root not in visited and root._a is None and leaves:
+            order.append(root)  # a leaf root has nothing below it
+        stack = [root] if root not in visited and root._a is not None else []
         visited.add(root)
-        if root._a is None:  # a leaf root has nothing below it
-            order.extend([root] if leaves else [])
-            continue
-        stack = [root]
         while stack:
             node = stack[-1]
             a, b = node._a, node._b
@@ -314,11 +249,10 @@ def topological_order(*roots: Value, leaves: bool = True) -> list[Value]:
 def backpropagate(
     outputs: Sequence[Value], gradients: Sequence[Any], create_graph: bool = False
 ) -> list[Value]:
-    """Adds d(sum of gradient x output)/d(node) to the grad of every node below outputs.
+    """Adds d(sum of gradient x output)/d(node) to every grad below; returns the operations.
 
-    Leaves accumulate, as in PyTorch; inner nodes start again from 0, so a second
-    call gives each leaf exactly twice its gradient. With create_graph every grad
-    is a Value, whose graph can be differentiated again. Returns the operations, sorted.
+    Leaves accumulate, as in PyTorch; inner nodes start again from 0. With create_graph
+    every grad is a Value, whose graph can be differentiated again.
     """
     operations = topological_order(*outputs, leaves=False)
     for node in operations:
@@ -326,18 +260,14 @@ def backpropagate(
     for out, gradient in zip(outputs, gradients, strict=True):
         if not isinstance(gradient, Real):
             raise TypeError(f"backward(): gradient must be a real number, got {gradient!r}")
-        seed = Value(gradient) if create_graph else float(gradient)
+        seed = Value(float(gradient)) if create_graph else float(gradient)
         out.grad = seed if out.grad is NOT_COMPUTED else out.grad + seed
     chain_rule(reversed(operations), create_graph)
     return operations
 
 
 def chain_rule(operations: Iterable[Value], create_graph: bool = False) -> None:
-    """For each operation in turn, adds grad x d(node)/d(input) to the grad of each input.
-
-    An operation must come before its inputs, so that its grad is complete when it is
-    passed on. The first contribution to a grad replaces its initial 0.
-    """
+    """For each operation in turn, outputs first, adds grad x d(node)/d(input) to each input."""
     check_finite, not_computed = MODE.get().check_finite, NOT_COMPUTED
     for node in operations:
         a, b, grad = node._a, node._b, node.grad
@@ -346,24 +276,23 @@ def chain_rule(operations: Iterable[Value], create_graph: bool = False) -> None:
             _hand_written_step(node, create_graph)
         else:
             if create_graph:  # the local derivatives as Values: the rule applied to Values
-                da, db = (*node._rule.apply(*node.inputs)[1:], 0.0)[:2]
-            a.grad = grad * da if a.grad is not_computed else a.grad + grad * da
+                da, db = (*node._rule.apply(*node.inputs)[1:], 0.0)[:2]  # type: ignore[union-attr,misc]
+            a.grad = grad * da if a.grad is not_computed else a.grad + grad * da  # no 0 + x
             if b is not None:
                 b.grad = grad * db if b.grad is not_computed else b.grad + grad * db
         if check_finite and not all(math.isfinite(ops.number(x.grad)) for x in node.inputs):
-            raise FloatingPointError(
-                f"backward of {node.op}: a gradient became {[x.grad for x in node.inputs]!r} "
-                f"(output data {node.data!r}, grad {node.grad!r})"
-            )
+            shown = [x.grad for x in node.inputs]
+            raise FloatingPointError(f"backward of {node.op}: gradient {shown} (data {node.data})")
 
 
 # -- 6. micrograd compatibility ---------------------------------------------------------
 
 
+# micrograd builds a node by hand, Value(data, (a, b), "op"), and assigns its _backward a
+# function that adds into the inputs' grads; until one is assigned, the node passes nothing.
+
+
 def _hand_written_step(node: Value, create_graph: bool) -> None:
-    """micrograd builds a node by hand, ``Value(data, (a, b), "op")``, and assigns it a
-    ``_backward`` that adds into its inputs' grads; until then, it passes nothing on.
-    """
     step = node._rule.backward if node._rule is not None else None
     if step is not None and create_graph:
         raise ValueError(f"create_graph: {node.op!r} has a hand-written _backward, not a graph")

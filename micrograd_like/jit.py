@@ -118,7 +118,7 @@ class Compiled:
         row: dict[Value, int] = {}
         for node in [*dict.fromkeys(boundary), *(n for n in order if n in per_sample)]:
             row.setdefault(node, len(row))
-        groups: dict[tuple[int, int], list[Value]] = {}
+        groups: dict[tuple[int, str], list[Value]] = {}
         for node in order:
             if node in per_sample and node.inputs:
                 groups.setdefault((depth[node], _op_of(node)), []).append(node)
@@ -141,8 +141,8 @@ class Compiled:
         self._boundary = [(row[n], position[n]) for n in dict.fromkeys(boundary)]
         self._boundary_rows = np.array([r for r, _ in self._boundary], dtype=np.intp)
         self._shared_leaves = [(i, n) for i, n in enumerate(self._shared) if not n.inputs]
-        self._shared_ops = [
-            (_op_of(n), position[n], *(position[child] for child in n.inputs))
+        self._shared_ops: list[tuple[str, int, tuple[int, ...]]] = [
+            (_op_of(n), position[n], tuple(position[child] for child in n.inputs))
             for n in self._shared
             if n.inputs
         ]
@@ -194,8 +194,8 @@ class Compiled:
         for i, leaf in self._shared_leaves:
             shared[i] = leaf.data
         shared_local = []
-        rules = {op: _float_rule(op) for op in {op for op, *_ in self._shared_ops}}
-        for op, out_i, *inputs in self._shared_ops:
+        rules = {op: _float_rule(op) for op in {op for op, _, _ in self._shared_ops}}
+        for op, out_i, inputs in self._shared_ops:
             out = rules[op](*(shared[i] for i in inputs))
             shared[out_i] = out[0]
             shared_local.append(out)
@@ -232,12 +232,12 @@ class Compiled:
             shared_grads[i] = total
         if self._loss_position is not None:
             shared_grads[self._loss_position] = 1.0
-        for (_, out_i, *inputs), out in zip(
+        for (_, out_i, inputs), out in zip(
             reversed(self._shared_ops), reversed(shared_local), strict=True
         ):
-            g = shared_grads[out_i]
+            upstream = shared_grads[out_i]
             for i, local in zip(inputs, out[1:], strict=True):
-                shared_grads[i] += g * local
+                shared_grads[i] += upstream * local
         for p, i in self._param_positions:
             p.grad = shared_grads[i]
         for p in self._unused_params:
@@ -272,7 +272,7 @@ def _op_of(node: Value) -> str:
 
 
 def _exponent(op: str) -> float | None:
-    """n for a constant power "**n", None for every other op."""
+    """The exponent n of a constant power "**n"; None for every other op."""
     return float(op[2:]) if op.startswith("**") and op != "**" else None
 
 
@@ -329,7 +329,7 @@ ARRAY_RULES: dict[str, Callable[..., tuple[Any, ...]]] = {
 
 
 def array_rule(op: str, arity: int) -> Callable[..., tuple[Any, ...]]:
-    """op's rule on arrays: `ARRAY_RULES` for a built-in row, else the table's row per element.
+    """The rule of op on arrays: `ARRAY_RULES` for a built-in row, else the row per element.
 
     Args:
         op: A `Value.op`: a key of the table, or ``"**n"`` for a constant power.

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 __all__ = [
@@ -46,11 +45,11 @@ _NUMBER = (int, float)
 
 def number(x: Any) -> float:
     """The float in x: x itself, or a Value's data."""
-    return x if isinstance(x, _NUMBER) else x.data  # type: ignore[no-any-return]
+    return x if isinstance(x, _NUMBER) else x.data
 
 
-def as_float(x: numbers.Real, op: str) -> float:
-    """float(x), with an error naming op where an int is too large for a float."""
+def as_float(x: Any, op: str) -> float:
+    """The float of x, with an error naming op where an int is too large for a float."""
     try:
         return float(x)
     except OverflowError:
@@ -61,7 +60,7 @@ def as_float(x: numbers.Real, op: str) -> float:
 
 
 def exp(x: Any) -> Any:
-    """e ** x; inf past about 709."""
+    """The exponential e ** x; inf past about 709."""
     if not isinstance(x, _NUMBER):
         return x.exp()
     try:
@@ -81,7 +80,7 @@ def tanh(x: Any) -> Any:
 
 
 def sigmoid(x: Any) -> Any:
-    """1 / (1 + e ** -x), without overflow: exp is only taken of -|x|."""
+    """The logistic function 1 / (1 + e ** -x), without overflow (exp of -|x| only)."""
     if not isinstance(x, _NUMBER):
         return x.sigmoid()
     e = math.exp(-abs(x))
@@ -89,19 +88,19 @@ def sigmoid(x: Any) -> Any:
 
 
 def relu(x: Any) -> Any:
-    """max(0, x); relu(nan) is nan, as in PyTorch."""
+    """The rectifier: x where x > 0, and 0 elsewhere; nan stays nan, as in PyTorch."""
     if not isinstance(x, _NUMBER):
         return x.relu()
     return 0.0 if x <= 0 else x
 
 
 def relu_slope(x: Any) -> float:
-    """relu's derivative, a constant: 0 up to 0 (PyTorch's choice at 0), else 1 (also at nan)."""
+    """The slope of relu, a constant: 0 up to 0 (PyTorch's choice at 0), else 1, also at nan."""
     return 0.0 if (x if isinstance(x, _NUMBER) else x.data) <= 0 else 1.0
 
 
 def power(a: Any, b: Any) -> Any:
-    """a ** b; overflow and 0 ** -n give inf. ``x ** ±0.5`` at ±0 follow PyTorch's sqrt."""
+    """The power a ** b; overflow and 0 ** -n give inf; ``(±0) ** ±0.5`` as PyTorch's sqrt."""
     if not (isinstance(a, _NUMBER) and isinstance(b, _NUMBER)):
         return a**b
     if a == 0 and b in (0.5, -0.5):  # sqrt(-0.0) is -0.0
@@ -115,12 +114,12 @@ def power(a: Any, b: Any) -> Any:
 
 
 def d_power_base(a: Any, b: Any) -> Any:
-    """d(a ** b)/da = b * a ** (b - 1); 0 at a == b == 0 as in PyTorch, where it is 0 * inf."""
+    """The derivative d(a ** b)/da = b * a ** (b - 1): 0 at a == b == 0 as PyTorch (not 0 * inf)."""
     return 0.0 if number(b) == 0 and number(a) == 0 else b * power(a, b - 1)
 
 
 def d_power_exponent(p: Any, a: Any, b: Any) -> Any:
-    """d(a ** b)/db = a ** b * log(a), given p = a ** b; at a == 0, PyTorch's 0 (or -inf, b < 0).
+    """The derivative d(a ** b)/db = a ** b * log(a), given p = a ** b; PyTorch's values at a == 0.
 
     NaN for a < 0, where only a constant exponent is allowed, and its derivative is dropped.
     """
@@ -130,19 +129,19 @@ def d_power_exponent(p: Any, a: Any, b: Any) -> Any:
 
 
 def check_log(a: float) -> None:
-    """log's domain: a > 0."""
+    """The domain of log: a > 0."""
     if a <= 0:
         raise ValueError(f"log: input must be positive, got {a!r}")
 
 
 def check_divide(a: float, b: float) -> None:
-    """Division's domain: b != 0."""
+    """The domain of division: b != 0."""
     if b == 0:
         raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
 
 
 def check_power(a: float, b: float) -> None:
-    """``a ** b`` with b a Value: d/db = a ** b * log(a) needs a >= 0."""
+    """The domain of ``a ** b`` with b a Value: d/db = a ** b * log(a) needs a >= 0."""
     if a < 0:
         raise ValueError(
             f"pow: base {a!r} is negative and the exponent is a Value, but "
@@ -152,7 +151,7 @@ def check_power(a: float, b: float) -> None:
 
 
 def check_constant_power(a: float, n: Any) -> None:
-    """``a ** n`` for a constant n: a real result, and an n that fits a float."""
+    """The domain of ``a ** n`` for a constant n: a real result, and an n that fits a float."""
     as_float(n, "pow")
     if a < 0 and math.isfinite(n) and n != int(n):
         raise ValueError(f"pow: ({a!r}) ** {n!r} has no real result (negative base, fraction)")
