@@ -129,7 +129,7 @@ class Value:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]: return value_mimebundle(self, include, exclude)  # Jupyter: a diagram
     # fmt: on
 
-    def backward(self, gradient: float = 1.0, *, create_graph: bool = False) -> None:
+    def backward(self, gradient: float = 1, *, create_graph: bool = False) -> None:
         """Adds d(self)/d(node) x gradient to every node's grad; create_graph: see section 5."""
         backpropagate([self], [gradient], create_graph)
 
@@ -258,9 +258,9 @@ def backpropagate(
     for node in operations:
         node.grad = NOT_COMPUTED
     for out, gradient in zip(outputs, gradients, strict=True):
-        if not isinstance(gradient, Real):
+        if not isinstance(gradient, Real) or isinstance(gradient, bool):
             raise TypeError(f"backward(): gradient must be a real number, got {gradient!r}")
-        seed = Value(float(gradient)) if create_graph else float(gradient)
+        seed = Value(float(gradient)) if create_graph else gradient  # 1, as micrograd's seed
         out.grad = seed if out.grad is NOT_COMPUTED else out.grad + seed
     chain_rule(reversed(operations), create_graph)
     return operations

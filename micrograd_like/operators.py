@@ -114,8 +114,15 @@ def power(a: Any, b: Any) -> Any:
 
 
 def d_power_base(a: Any, b: Any) -> Any:
-    """The derivative d(a ** b)/da = b * a ** (b - 1): 0 at a == b == 0 as PyTorch (not 0 * inf)."""
-    return 0.0 if number(b) == 0 and number(a) == 0 else b * power(a, b - 1)
+    """The derivative d(a ** b)/da = b * a ** (b - 1), and 0 where b == 0, as in PyTorch.
+
+    At b == 0 the product is 0 * a ** -1, which is nan where a ** -1 overflows. A Value
+    exponent keeps the product as a graph where it is finite, so that its own derivative
+    by b survives (the third derivative of x ** x at 1 is 3).
+    """
+    if number(b) == 0 and (isinstance(b, _NUMBER) or not math.isfinite(power(number(a), -1.0))):
+        return 0.0
+    return b * power(a, b - 1)
 
 
 def d_power_exponent(p: Any, a: Any, b: Any) -> Any:

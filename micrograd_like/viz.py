@@ -53,6 +53,11 @@ from micrograd_like.engine import Value, chain_rule, topological_order
 from micrograd_like.nn import Layer, Module, ModuleCall, Neuron
 
 __all__ = [
+    "HIGHLIGHT_COLOUR",
+    "NEGATIVE_TINTS",
+    "NOT_COMPUTED_COLOUR",
+    "POSITIVE_TINTS",
+    "ROLE_COLOURS",
     "Diagram",
     "GraphTooLargeError",
     "RenderError",
@@ -184,7 +189,8 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
 # Drawing.
 # ---------------------------------------------------------------------------
 
-_ROLE_COLOURS = {
+# The palette, public so that tests and lessons can name the colours they look for.
+ROLE_COLOURS = {
     "parameter": "#fde68a",
     "input": "#bfdbfe",
     "constant": "#e5e7eb",
@@ -192,10 +198,10 @@ _ROLE_COLOURS = {
     "output": "#bbf7d0",
 }
 # Tints for |grad| / max |grad| in four steps, positive then negative.
-_POSITIVE_TINTS = ("#eff6ff", "#dbeafe", "#93c5fd", "#60a5fa")
-_NEGATIVE_TINTS = ("#fef2f2", "#fee2e2", "#fca5a5", "#f87171")
-_NOT_COMPUTED_COLOUR = "#f3f4f6"
-_HIGHLIGHT_COLOUR = "#dc2626"
+POSITIVE_TINTS = ("#eff6ff", "#dbeafe", "#93c5fd", "#60a5fa")
+NEGATIVE_TINTS = ("#fef2f2", "#fee2e2", "#fca5a5", "#f87171")
+NOT_COMPUTED_COLOUR = "#f3f4f6"
+HIGHLIGHT_COLOUR = "#dc2626"
 
 
 @dataclass(frozen=True)
@@ -227,7 +233,7 @@ def _tint(grad: float, largest: float) -> str:
     if not math.isfinite(grad) or largest == 0 or grad == 0:
         return "#ffffff"
     level = min(3, int(4 * abs(grad) / largest - 1e-12))
-    return (_POSITIVE_TINTS if grad > 0 else _NEGATIVE_TINTS)[level]
+    return (POSITIVE_TINTS if grad > 0 else NEGATIVE_TINTS)[level]
 
 
 def _value_label(
@@ -239,10 +245,10 @@ def _value_label(
     name = node.label or param_name or ("const" if role == "constant" else "")
     cells = []
     if name:
-        cells.append(f'<td bgcolor="{_ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
+        cells.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
     cells.append(f"<td>data {_num(node.data, style.precision)}</td>")
     if grad is None:
-        cells.append(f'<td bgcolor="{_NOT_COMPUTED_COLOUR}"><i>grad not computed</i></td>')
+        cells.append(f'<td bgcolor="{NOT_COMPUTED_COLOUR}"><i>grad not computed</i></td>')
     else:
         cells.append(
             f'<td bgcolor="{_tint(grad, largest)}">grad {_num(grad, style.precision)}</td>'
@@ -365,7 +371,7 @@ def _draw(
         attrs = {"shape": "plain"}
         if role == "output" or highlighted:
             attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
-            attrs["color"] = _HIGHLIGHT_COLOUR if highlighted else "#15803d"
+            attrs["color"] = HIGHLIGHT_COLOUR if highlighted else "#15803d"
             attrs["penwidth"] = "2.5"
         label = _value_label(
             node, role, grads[node], largest, style, grouping.path_of.get(node, "")
@@ -401,7 +407,7 @@ def _draw(
             ):
                 edge["penwidth"] = f"{1 + 3 * abs(contribution) / largest_contribution:.2f}"
             if highlighted:
-                edge["color"] = _HIGHLIGHT_COLOUR
+                edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(endpoint(child), op_id, **edge)
 
     for tail, head in box_edge_list:

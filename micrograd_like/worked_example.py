@@ -227,42 +227,65 @@ class WorkedExample:
         return len(self.loss_history)
 
 
+def _through(node: Value, param: Value) -> float | None:
+    """The product of the local derivatives on the path from node down to param, or None.
+
+    Each neuron's pre-activation is a sum of products, so the path is unique: for a
+    weight it gives the input it multiplies (the ``*`` row's d/dw), for a bias 1 (the
+    ``+`` row's). Read from the graph, the factors obey the table of primitives.
+    """
+    if node is param:
+        return 1.0
+    for child, local in zip(node.inputs, node.local_grads or (), strict=False):
+        below = _through(child, param)
+        if below is not None:
+            return local * below
+    return None
+
+
+def _slope(activation: Value) -> float:
+    """sigmoid'(z) of a neuron: its node's local derivative, from the table's sigmoid row."""
+    (slope,) = activation.local_grads or (math.nan,)
+    return slope
+
+
 def _chain_rule_products(net: Network) -> tuple[ChainRuleProduct, ...]:
-    # The factors are read off the engine's own graph: the upstream gradient
-    # is the neuron's grad, sigmoid'(z) is its local derivative.
-    output = ("dL/dy_pred", net.y_pred.grad, "sigmoid'(z(2))", net.y_pred.local_grads[0])
-    hidden1 = ("dL/dh1", net.h1.grad, "sigmoid'(z1(1))", net.h1.local_grads[0])
-    hidden2 = ("dL/dh2", net.h2.grad, "sigmoid'(z2(1))", net.h2.local_grads[0])
+    # Every factor is read off the engine's own graph: the upstream gradient is the
+    # neuron's grad, sigmoid'(z) its local derivative, the input the product of the local
+    # derivatives from z down to the parameter.
+    output = ("dL/dy_pred", net.y_pred.grad, "sigmoid'(z(2))", _slope(net.y_pred), net.z_2)
+    hidden1 = ("dL/dh1", net.h1.grad, "sigmoid'(z1(1))", _slope(net.h1), net.z1_1)
+    hidden2 = ("dL/dh2", net.h2.grad, "sigmoid'(z2(1))", _slope(net.h2), net.z2_1)
     # parameter: (the neuron it feeds, what it multiplies)
     factors = {
-        "w11_1": (hidden1, "x1", net.x1.data),
-        "w21_1": (hidden1, "x2", net.x2.data),
-        "w12_1": (hidden2, "x1", net.x1.data),
-        "w22_1": (hidden2, "x2", net.x2.data),
-        "b1_1": (hidden1, "bias input", 1.0),
-        "b2_1": (hidden2, "bias input", 1.0),
-        "w1_2": (output, "h1", net.h1.data),
-        "w2_2": (output, "h2", net.h2.data),
-        "b_2": (output, "bias input", 1.0),
+        "w11_1": (hidden1, "x1"),
+        "w21_1": (hidden1, "x2"),
+        "w12_1": (hidden2, "x1"),
+        "w22_1": (hidden2, "x2"),
+        "b1_1": (hidden1, "bias input"),
+        "b2_1": (hidden2, "bias input"),
+        "w1_2": (output, "h1"),
+        "w2_2": (output, "h2"),
+        "b_2": (output, "bias input"),
     }
-    return tuple(
-        ChainRuleProduct(
-            param=name,
-            upstream_name=upstream_name,
-            upstream=upstream,
-            activation_name=activation_name,
-            activation_derivative=activation_derivative,
-            input_name=input_name,
-            input=input_value,
-            product=upstream * activation_derivative * input_value,
-            engine_grad=net.params[name].grad,
+    products = []
+    for name, ((upstream_name, upstream, activation_name, slope, z), input_name) in factors.items():
+        input_value = _through(z, net.params[name])
+        assert input_value is not None  # every parameter feeds its neuron's z
+        products.append(
+            ChainRuleProduct(
+                param=name,
+                upstream_name=upstream_name,
+                upstream=upstream,
+                activation_name=activation_name,
+                activation_derivative=slope,
+                input_name=input_name,
+                input=input_value,
+                product=upstream * slope * input_value,
+                engine_grad=net.params[name].grad,
+            )
         )
-        for name, (
-            (upstream_name, upstream, activation_name, activation_derivative),
-            input_name,
-            input_value,
-        ) in factors.items()
-    )
+    return tuple(products)
 
 
 def _check_lr_and_steps(lr: float, steps: int) -> None:

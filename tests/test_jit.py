@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 np = pytest.importorskip("numpy")
 
-from micrograd_like import Value, jit  # noqa: E402
+from micrograd_like import PRIMITIVES, Primitive, Value, jit  # noqa: E402
 from micrograd_like.datasets import make_moons, make_spiral  # noqa: E402
-from micrograd_like.jit import TraceError  # noqa: E402
+from micrograd_like.engine import power_by  # noqa: E402
+from micrograd_like.jit import ARRAY_RULES, TraceError, array_rule  # noqa: E402
 from micrograd_like.losses import cross_entropy  # noqa: E402
 from micrograd_like.nn import MLP  # noqa: E402
 
@@ -133,3 +138,51 @@ def test_parameters_outside_the_loss_get_zero_grad():
     step([[1.0], [3.0]], [0.0, 0.0])
     assert w.grad == 2.0
     assert unused.grad == 0.0
+
+
+# -- the array rules are the table's rows --
+
+DOMAINS = {
+    "+": (ANY_FLOAT := st.floats(-50, 50, allow_nan=False), ANY_FLOAT),
+    "*": (ANY_FLOAT, ANY_FLOAT),
+    "/": (ANY_FLOAT, st.floats(0.01, 50) | st.floats(-50, -0.01)),
+    "**": (st.floats(0.0, 5.0), st.floats(-3, 3)),
+    "exp": (ANY_FLOAT,),
+    "log": (st.floats(1e-3, 50),),
+    "tanh": (ANY_FLOAT,),
+    "sigmoid": (st.floats(-800, 800),),
+    "ReLU": (ANY_FLOAT | st.just(0.0) | st.just(math.nan),),
+    "**2": (ANY_FLOAT,),
+    "**-1": (st.floats(0.01, 50),),
+    "**0.5": (st.floats(0.0, 50),),
+    "**0": (ANY_FLOAT,),
+}
+
+
+def same(a: float, b: float) -> bool:
+    # NumPy's tanh and exp may differ from libm's in the last bit, and 1 - t*t magnifies that.
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("op", list(DOMAINS))
+@given(data=st.data())
+def test_array_rules_give_the_tables_numbers_on_random_inputs(op, data):
+    columns = [data.draw(st.lists(domain, min_size=1, max_size=8)) for domain in DOMAINS[op]]
+    rows = min(len(c) for c in columns)
+    columns = [c[:rows] for c in columns]
+    rule = PRIMITIVES[op] if op in PRIMITIVES else power_by(float(op[2:]))
+    assert rule.apply is not None
+    with np.errstate(all="ignore"):  # as in the replay: inf and nan are IEEE's answers here
+        on_arrays = array_rule(op, len(columns))(*[np.array(c) for c in columns])
+    for i in range(rows):
+        expected = rule.apply(*[c[i] for c in columns])
+        got = [float(np.broadcast_to(out, (rows,))[i]) for out in on_arrays]
+        assert all(same(g, e) for g, e in zip(got, expected, strict=True)), (op, i, got, expected)
+
+
+def test_an_edited_row_is_replayed_element_by_element(monkeypatch):
+    assert array_rule("tanh", 1) is ARRAY_RULES["tanh"]
+    monkeypatch.setitem(PRIMITIVES, "tanh", Primitive("tanh", lambda a: (a, 5.0)))
+    value, slope = array_rule("tanh", 1)(np.array([0.5, 2.0]))
+    assert value.tolist() == [0.5, 2.0]
+    assert slope.tolist() == [5.0, 5.0]

@@ -114,13 +114,13 @@ def test_roles_are_coloured_apart_and_grad_sign_is_tinted():
     o, params, _ = neuron()
     o.backward()
     source = draw_dot(o, params=params).source
-    parameter, data_input = viz._ROLE_COLOURS["parameter"], viz._ROLE_COLOURS["input"]
+    parameter, data_input = viz.ROLE_COLOURS["parameter"], viz.ROLE_COLOURS["input"]
     assert re.search(rf'bgcolor="{parameter}"><b>w1</b>', source)
     assert re.search(rf'bgcolor="{data_input}"><b>x1</b>', source)
     # x1's grad is w1 * (1 - o^2) = -1.5, the largest in size: the darkest negative tint
-    assert re.search(rf'<b>x1</b>.*bgcolor="{viz._NEGATIVE_TINTS[3]}">grad -1.5<', source)
+    assert re.search(rf'<b>x1</b>.*bgcolor="{viz.NEGATIVE_TINTS[3]}">grad -1.5<', source)
     # w1's grad is x1 * (1 - o^2) = 1, two thirds of the largest: the third tint
-    assert re.search(rf'<b>w1</b>.*bgcolor="{viz._POSITIVE_TINTS[2]}">grad 1<', source)
+    assert re.search(rf'<b>w1</b>.*bgcolor="{viz.POSITIVE_TINTS[2]}">grad 1<', source)
 
 
 def test_constants_are_drawn_as_const():
@@ -200,7 +200,7 @@ def test_each_frame_highlights_the_operation_being_processed():
     o, _, _ = neuron()
     frames = list(backprop_steps(o))
     assert "step 1 of 5: o = tanh(...)" in frames[1].source
-    highlighted = [line for line in frames[1].source.splitlines() if viz._HIGHLIGHT_COLOUR in line]
+    highlighted = [line for line in frames[1].source.splitlines() if viz.HIGHLIGHT_COLOUR in line]
     assert any("<b>o</b>" in line for line in highlighted)
 
 
