@@ -105,7 +105,7 @@ class Value:
         """Whether a backward pass has reached this node (its grad is no longer the first 0)."""
         return self.grad is not NOT_COMPUTED
 
-    # The operations, one per line: a row of the table (section 3), or built from rows.
+    # The operations, one per line: a row of the table (section 2), or built from rows.
     # fmt: off
     def __add__(self, other: Value | float) -> Value: return _apply("+", self, other)
     def __mul__(self, other: Value | float) -> Value: return _apply("*", self, other)
