@@ -100,13 +100,11 @@ class Value:
         """d(self)/d(input) for each input, the chain rule's factors; None if built by hand."""
         return None if self._da is None else (self._da, self._db)[: len(self.inputs)]
 
-    @property
-    def grad_computed(self) -> bool:
-        """Whether a backward pass has reached this node (its grad is no longer the first 0)."""
-        return self.grad is not NOT_COMPUTED
-
-    # The operations, one per line: a row of the table (section 2), or built from rows.
+    # Whether a backward pass has set grad yet; then the operations, one per line: a row of
+    # the table (section 2), or built from rows.
     # fmt: off
+    @property
+    def grad_computed(self) -> bool: return self.grad is not NOT_COMPUTED  # reached by backward?
     def __add__(self, other: Value | float) -> Value: return _apply("+", self, other)
     def __mul__(self, other: Value | float) -> Value: return _apply("*", self, other)
     def __truediv__(self, other: Value | float) -> Value: return _apply("/", self, other)
@@ -178,21 +176,25 @@ def power_by(n: float) -> Primitive:
 def _apply(op: str | Primitive, *operands: Value | float) -> Value:
     """Looks up op's rule, computes the value and local derivatives, and records the node."""
     rule = PRIMITIVES[op] if isinstance(op, str) else op
-    if not all(isinstance(x, (Value, Real)) for x in operands):
+    inputs = [x if isinstance(x, Value) else _constant(x, rule.name) for x in operands]
+    if None in inputs:
         return NotImplemented  # type: ignore[no-any-return]  # not a number: ask the other
-    inputs = [x if isinstance(x, Value) else Value(ops.as_float(x, rule.name)) for x in operands]
-    numbers = [x.data for x in inputs]
+    numbers = [x.data for x in inputs]  # type: ignore[union-attr]  # no None left
     if rule.check is not None:
         rule.check(*numbers)  # a domain error is raised before any node exists
     value, *local_grads = rule.apply(*numbers)  # type: ignore[misc]  # rows have apply
-    mode = MODE.get()
-    if mode is not RECORDING:  # inside no_grad or detect_anomaly
+    if (mode := MODE.get()) is not RECORDING:  # inside no_grad or detect_anomaly
         if mode.check_finite and not math.isfinite(value):
             raise FloatingPointError(f"{rule.name}: produced {value!r} from input(s) {numbers}")
         if not mode.record:
             return Value(value)  # a leaf: no graph is recorded
-    (a, *b), (da, *db) = inputs, local_grads  # b and db are empty for one input
-    return record(rule, value, a, da, *b, *db)
+    if len(inputs) == 1:
+        return record(rule, value, inputs[0], local_grads[0])  # type: ignore[arg-type]
+    return record(rule, value, inputs[0], local_grads[0], inputs[1], local_grads[1])  # type: ignore[arg-type]
+
+
+def _constant(x: object, op: str) -> Value | None:
+    return Value(ops.as_float(x, op)) if isinstance(x, Real) else None  # a number: a leaf
 
 
 def record(
@@ -288,11 +290,8 @@ def chain_rule(operations: Iterable[Value], create_graph: bool = False) -> None:
 # -- 6. micrograd compatibility ---------------------------------------------------------
 
 
-# micrograd builds a node by hand, Value(data, (a, b), "op"), and assigns its _backward a
-# function that adds into the inputs' grads; until one is assigned, the node passes nothing.
-
-
 def _hand_written_step(node: Value, create_graph: bool) -> None:
+    """Runs the ``_backward`` assigned to a node built by ``Value(data, (a, b), "op")``, if any."""
     step = node._rule.backward if node._rule is not None else None
     if step is not None and create_graph:
         raise ValueError(f"create_graph: {node.op!r} has a hand-written _backward, not a graph")
