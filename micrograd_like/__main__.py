@@ -2,6 +2,9 @@
 
 With no command it runs the main demo, the report's worked example (``seed``).
 ``--help`` lists the commands; a bad option prints a usage message and exits 2.
+
+`micrograd_like.bench` is imported only when ``bench`` runs: it needs the
+Unix-only ``resource`` module, and every other command works without it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from micrograd_like import __version__, worked_example
-from micrograd_like import bench as benchmark
 from micrograd_like.datasets import DATASETS
 from micrograd_like.train import LOSSES
 
@@ -171,20 +173,39 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate")
     train.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
     train.add_argument("--batch-size", type=_positive_int, help="default: the full batch")
-    train.add_argument("--l2", type=_non_negative_float, default=1e-4, help="weight penalty")
+    train.add_argument(
+        "--l2", type=_non_negative_float, default=1e-4, metavar="LAM",
+        help="the coefficient LAM of the L2 penalty LAM * sum(p*p), that is fit's l2, added "
+        "to the loss (default: 1e-4, as micrograd's demo)",
+    )  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="seeds data, weights and batches")
     train.add_argument("--out", metavar="DIR", help="write the plots and model.json here")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    # Its options are bench's own, added by _run_bench once bench is imported; until then
+    # this parser only names the command, and hands bench all that follows it (--help too).
     bench = commands.add_parser(
-        "bench",
-        help="time micrograd_like beside micrograd and PyTorch (W1-W4)",
+        "bench", help="time micrograd_like beside micrograd and PyTorch (W1-W4)", add_help=False
+    )
+    bench.set_defaults(command_parser=bench)
+    return parser
+
+
+def _run_bench(options: list[str], prog: str) -> int:
+    try:
+        from micrograd_like import bench as benchmark
+    except ImportError as error:
+        # On Windows: bench measures memory with the Unix-only resource module.
+        needs = "the Unix-only module 'resource'" if error.name == "resource" else str(error)
+        print(f"error: bench cannot run on this system: it needs {needs}", file=sys.stderr)
+        return 1
+    parser = argparse.ArgumentParser(
+        prog=prog,
         description="Time the workloads W1-W4 on every installed engine, side by side in one "
         "run, each engine in a fresh process; print a Markdown table of medians and ratios.",
     )
-    benchmark.add_arguments(bench)
-    bench.set_defaults(command_parser=bench)
-    return parser
+    benchmark.add_arguments(parser)
+    return benchmark.run(parser.parse_args(options), parser)
 
 
 def _run_graph(args: argparse.Namespace) -> int:
@@ -288,13 +309,16 @@ def _run_seed(lr: float, steps: int, output_format: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line and returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return _run_bench(rest, args.command_parser.prog)
+    if rest:  # as parse_args would say it
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "graph":
         return _run_graph(args)
     if args.command == "train":
         return _run_train(args)
-    if args.command == "bench":
-        return benchmark.run(args, args.command_parser)
     if args.command in (None, "seed"):
         if args.command is None:
             print(_run_seed(worked_example.DEFAULT_LR, 1, "text"))

@@ -3,7 +3,8 @@
 Every generator takes ``n`` (the number of points), ``noise`` (the standard
 deviation of Gaussian noise added to each coordinate) and ``seed``, and
 returns ``(X, y)``: X a list of ``[x1, x2]`` rows, y a list of int labels
-0, 1, ... The same seed gives the same data.
+0, 1, ... The same seed gives the same data. Arguments are checked by
+`micrograd_like.validate` (a bool is not a count: ``n=True`` is a TypeError).
 
 Example:
     >>> from micrograd_like.datasets import make_moons
@@ -18,6 +19,8 @@ import math
 import random
 from collections.abc import Sequence
 from typing import TypeVar
+
+from micrograd_like import validate
 
 __all__ = [
     "DATASETS",
@@ -34,13 +37,13 @@ Dataset = tuple[list[list[float]], list[int]]
 T = TypeVar("T")
 
 
-def _check(n: int, noise: float, who: str, minimum: int = 2) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{who}: n must be an int >= {minimum}, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
-        raise ValueError(f"{who}: noise must be a number >= 0, got {noise!r}")
-    if not math.isfinite(noise):
-        raise ValueError(f"{who}: noise must be finite, got {noise!r}")
+def _check(
+    n: int, noise: float, seed: int | None, who: str, minimum: int = 2
+) -> tuple[int, float, random.Random]:
+    """The checked n and noise, and the generator seeded by seed."""
+    n = validate.count(n, "n", who, minimum)
+    noise = validate.non_negative(noise, "noise", who)
+    return n, noise, random.Random(validate.seed(seed, "seed", who))
 
 
 def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Random) -> Dataset:
@@ -51,8 +54,7 @@ def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Ra
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Two interleaving half circles (scikit-learn's layout); labels 0 (upper) and 1."""
-    _check(n, noise, "make_moons")
-    rng = random.Random(seed)
+    n, noise, rng = _check(n, noise, seed, "make_moons")
     outer = n // 2
     inner = n - outer
     points = [
@@ -74,10 +76,10 @@ def make_circles(
     n: int = 100, noise: float = 0.05, seed: int | None = None, factor: float = 0.5
 ) -> Dataset:
     """A circle inside another; label 0 outer (radius 1), 1 inner (radius factor)."""
-    _check(n, noise, "make_circles")
-    if not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor must be between 0 and 1, got {factor!r}")
-    rng = random.Random(seed)
+    n, noise, rng = _check(n, noise, seed, "make_circles")
+    factor = validate.number(
+        factor, "factor", "make_circles", low=0, high=1, low_open=True, high_open=True
+    )
     outer = n // 2
     inner = n - outer
     points = [
@@ -95,10 +97,8 @@ def make_blobs(
     n: int = 100, noise: float = 0.5, seed: int | None = None, centers: int = 3
 ) -> Dataset:
     """Gaussian blobs of spread ``noise`` around ``centers`` points on a circle of radius 3."""
-    _check(n, noise, "make_blobs")
-    if isinstance(centers, bool) or not isinstance(centers, int) or not 1 <= centers <= n:
-        raise ValueError(f"make_blobs: centers must be an int from 1 to n, got {centers!r}")
-    rng = random.Random(seed)
+    n, noise, rng = _check(n, noise, seed, "make_blobs")
+    centers = validate.count(centers, "centers", "make_blobs", 1, n)
     where = [
         (3 * math.cos(2 * math.pi * k / centers), 3 * math.sin(2 * math.pi * k / centers))
         for k in range(centers)
@@ -111,10 +111,8 @@ def make_spiral(
     n: int = 150, noise: float = 0.2, seed: int | None = None, classes: int = 3
 ) -> Dataset:
     """``classes`` interleaved spiral arms (the CS231n spiral); labels 0 .. classes-1."""
-    _check(n, noise, "make_spiral", minimum=classes if isinstance(classes, int) else 2)
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"make_spiral: classes must be an int >= 2, got {classes!r}")
-    rng = random.Random(seed)
+    classes = validate.count(classes, "classes", "make_spiral", 2)
+    n, noise, rng = _check(n, noise, seed, "make_spiral", minimum=classes)
     points = []
     for i in range(n):
         k = i % classes
@@ -128,18 +126,29 @@ def make_spiral(
 
 def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Points around the four corners (+-1, +-1); label 1 where x1 * x2 < 0 (XOR of signs)."""
-    _check(n, noise, "make_xor")
-    rng = random.Random(seed)
+    n, noise, rng = _check(n, noise, seed, "make_xor")
     corners = [(1.0, 1.0), (-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0)]
     points = [(*corners[i % 4], int(corners[i % 4][0] * corners[i % 4][1] < 0)) for i in range(n)]
     return _finish(points, noise, rng)
 
 
-def to_plus_minus_one(y: Sequence[int]) -> list[int]:
-    """Binary labels 0/1 as -1/+1, the targets of the hinge loss."""
-    if any(label not in (0, 1) for label in y):
-        raise ValueError("to_plus_minus_one: labels must be 0 or 1")
-    return [2 * label - 1 for label in y]
+def to_plus_minus_one(y: Sequence[float]) -> list[int]:
+    """Binary labels 0/1 as -1/+1, the targets of the hinge loss.
+
+    The package's one copy of this mapping: ``fit(loss="hinge")`` uses it too.
+
+    Args:
+        y: Labels, each 0 or 1 (an int or a float; a bool is not a label).
+
+    Raises:
+        TypeError: If a label is not a real number, or is a bool.
+        ValueError: If a label is neither 0 nor 1.
+    """
+    labels = [validate.real(label, f"y[{i}]", "to_plus_minus_one") for i, label in enumerate(y)]
+    for i, label in enumerate(labels):
+        if label not in (0.0, 1.0):
+            raise ValueError(f"to_plus_minus_one: labels must be 0 or 1, got y[{i}] = {y[i]!r}")
+    return [2 * int(label) - 1 for label in labels]
 
 
 def train_test_split(
@@ -152,15 +161,20 @@ def train_test_split(
     """
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} rows but {len(y)} labels")
-    if not 0 < test_fraction < 1:
-        raise ValueError(
-            f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}"
-        )
+    test_fraction = validate.number(
+        test_fraction,
+        "test_fraction",
+        "train_test_split",
+        low=0,
+        high=1,
+        low_open=True,
+        high_open=True,
+    )
     n_test = round(len(X) * test_fraction)
     if n_test == 0 or n_test == len(X):
         raise ValueError(f"train_test_split: {len(X)} rows cannot be split by {test_fraction}")
     order = list(range(len(X)))
-    random.Random(seed).shuffle(order)
+    random.Random(validate.seed(seed, "seed", "train_test_split")).shuffle(order)
     test, train = order[:n_test], order[n_test:]
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
 

@@ -20,9 +20,9 @@ Example:
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable, Mapping
 
+from micrograd_like import validate
 from micrograd_like.engine import Value
 
 __all__ = [
@@ -169,12 +169,11 @@ class _Builder:
 
     def visit(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant):
-            assert isinstance(node.value, (int, float))  # parse_formula allows only these
-            number = float(node.value)
-            if not math.isfinite(number):
+            try:  # an int literal of 400 digits, or 1e999 (which Python reads as inf)
+                return Value(validate.real(node.value, "a number", "formula"))
+            except ValueError:
                 written = ast.get_source_segment(self.text, node) or ast.unparse(node)
-                raise FormulaError(f"the number {written} is too large{_where(node)}")
-            return Value(number)
+                raise FormulaError(f"the number {written} is too large{_where(node)}") from None
         if isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise FormulaError(f"{node.id} is a function; call it as {node.id}(...)")
@@ -230,8 +229,10 @@ def build_formula(text: str, values: Mapping[str, float]) -> tuple[Value, dict[s
 
     Raises:
         FormulaError: If the formula is refused or a variable has no value.
-        ValueError: If a name in values is not an identifier, or an operation
-            is outside its domain (``log(0)``); the message names it.
+        ValueError: If a name in values is not an identifier, its number is too
+            large for a float, or an operation is outside its domain
+            (``log(0)``); the message names it.
+        TypeError: If a value is not a real number (a bool neither).
         ZeroDivisionError: On division by zero.
     """
     tree = parse_formula(text)
@@ -239,6 +240,7 @@ def build_formula(text: str, values: Mapping[str, float]) -> tuple[Value, dict[s
     for name, number in values.items():
         if not name.isidentifier() or name in FUNCTIONS:
             raise FormulaError(f"{name!r} cannot be a variable name")
+        number = validate.real(number, f"values[{name!r}]", "build_formula", finite=False)
         leaves[name] = Value(number, label=name)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
     output = _Builder(leaves, text.strip()).visit(tree.body)

@@ -14,10 +14,10 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from micrograd_like import validate
 from micrograd_like.engine import Value
 from micrograd_like.grad_mode import no_grad
 
@@ -90,20 +90,14 @@ class GradcheckError(AssertionError):
         self.result = result
 
 
+_KIND = "a Value or a real number"
+
+
 def _as_float(x: object, name: str) -> float:
+    """The data of a Value, or a number as a float (infinities are let through: f decides)."""
     if isinstance(x, Value):
         return x.data
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return float(x)
-    raise TypeError(f"gradcheck: input {name} must be a number or a Value, got {type(x).__name__}")
-
-
-def _output_data(out: object) -> float:
-    if isinstance(out, Value):
-        return out.data
-    if isinstance(out, (int, float)):
-        return float(out)
-    raise TypeError(f"gradcheck: f must return a Value or a number, got {type(out).__name__}")
+    return validate.real(x, name, "gradcheck", finite=False, kind=_KIND)
 
 
 def gradcheck(
@@ -134,14 +128,15 @@ def gradcheck(
 
     Raises:
         GradcheckError: If any input disagrees and raise_exception is true.
-        TypeError: If an input is not a number or f returns something else.
-        ValueError: If eps, atol or rtol is not a finite number of the right sign.
+        TypeError: If an input, eps, atol or rtol is not a real number (a
+            bool neither, as everywhere in the package), or f returns neither
+            a Value nor a real number.
+        ValueError: If eps, atol or rtol is not a finite number of the right
+            sign, or an input is an int too large for a float.
     """
-    if not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"gradcheck: eps must be a positive finite number, got {eps!r}")
-    for tol_name, tol in (("atol", atol), ("rtol", rtol)):
-        if not (math.isfinite(tol) and tol >= 0):
-            raise ValueError(f"gradcheck: {tol_name} must be finite and >= 0, got {tol!r}")
+    eps = validate.positive(eps, "eps", "gradcheck")
+    atol = validate.non_negative(atol, "atol", "gradcheck")
+    rtol = validate.non_negative(rtol, "rtol", "gradcheck")
 
     if isinstance(inputs, Mapping):
         names = [str(k) for k in inputs]
@@ -154,16 +149,19 @@ def gradcheck(
             x.label if isinstance(x, Value) and x.label else f"inputs[{i}]"
             for i, x in enumerate(items)
         ]
-    point = [_as_float(x, name) for x, name in zip(items, names, strict=True)]
+    point = [_as_float(x, f"input {name}") for x, name in zip(items, names, strict=True)]
 
     def call(values: list[Value]) -> Value | float:
         if keys is None:
             return f(*values)
         return f(**dict(zip(keys, values, strict=True)))
 
+    def value_of(values: list[Value]) -> float:
+        return _as_float(call(values), "the result of f")
+
     leaves = [Value(x, label=name) for x, name in zip(point, names, strict=True)]
     out = call(leaves)
-    _output_data(out)
+    _as_float(out, "the result of f")  # refuses a result that is neither a Value nor a number
     if isinstance(out, Value):
         out.backward()
 
@@ -172,7 +170,7 @@ def gradcheck(
         with no_grad():
             plus = [Value(x + eps) if j == i else Value(x) for j, x in enumerate(point)]
             minus = [Value(x - eps) if j == i else Value(x) for j, x in enumerate(point)]
-            numeric = (_output_data(call(plus)) - _output_data(call(minus))) / (2 * eps)
+            numeric = (value_of(plus) - value_of(minus)) / (2 * eps)
         analytic = leaf.grad
         abs_error = abs(analytic - numeric)
         passed = abs_error <= atol + rtol * abs(numeric)  # False for NaN, as it should be

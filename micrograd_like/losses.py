@@ -12,7 +12,11 @@ logits per sample.
 - `hinge`: the SVM max-margin loss of micrograd's demo, ``relu(1 - t*score)``
   with t = +1 or -1.
 - `cross_entropy`: softmax cross-entropy over class logits, computed stably.
-- `l2`: the weight penalty ``sum(p*p)``.
+- `l2`: the L2 penalty ``sum(p*p)`` of the parameters, a plain sum with no
+  coefficient: ``fit(l2=lam)`` and ``--l2 lam`` add ``lam * l2(params)``.
+
+Predictions and targets are Values or real numbers; a bool is neither (see
+`micrograd_like.validate`).
 
 Example:
     >>> from micrograd_like import Value
@@ -23,34 +27,30 @@ Example:
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable, Sequence
 
+from micrograd_like import validate
 from micrograd_like.engine import Value
-from micrograd_like.nn import record_function_call
+from micrograd_like.recording import record_function_call
 
 __all__ = ["bce", "bce_with_logits", "cross_entropy", "hinge", "l2", "mse"]
 
 Scalar = Value | float
 
 
-def _value(x: object, what: str, loss: str) -> Value:
+_KIND = "a Value or a real number"
+
+
+def _value(x: object, name: str, loss: str) -> Value:
+    """A prediction or logit as a Value (a number becomes a constant leaf)."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))
-    raise TypeError(f"{loss}: {what} must be a Value or a number, got {type(x).__name__}")
+    return Value(validate.real(x, name, loss, finite=False, kind=_KIND))
 
 
-def _target(x: object, loss: str) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        if not math.isfinite(x):
-            raise ValueError(f"{loss}: target must be finite, got {x!r}")
-        return float(x)
-    raise TypeError(f"{loss}: target must be a number, got {type(x).__name__}")
+def _target(x: object, name: str, loss: str) -> float:
+    """A target as a finite float; a Value target gives its data and gets no gradient."""
+    return validate.real(x.data if isinstance(x, Value) else x, name, loss, kind=_KIND)
 
 
 def _mean_over(
@@ -66,14 +66,15 @@ def _mean_over(
             raise ValueError(f"{loss}: {len(pred)} predictions but {count} targets")
         if len(pred) == 0:
             raise ValueError(f"{loss}: empty batch")
-        preds = [_value(p, "each prediction", loss) for p in pred]
-        terms = [per_sample(p, _target(t, loss)) for p, t in zip(preds, target, strict=True)]
+        preds = [_value(p, f"prediction[{i}]", loss) for i, p in enumerate(pred)]
+        targets = [_target(t, f"target[{i}]", loss) for i, t in enumerate(target)]
+        terms = [per_sample(p, t) for p, t in zip(preds, targets, strict=True)]
         out = sum(terms[1:], terms[0]) * (1.0 / len(terms))
     else:
         if isinstance(target, Sequence):
             raise ValueError(f"{loss}: one prediction but {len(target)} targets")
         preds = [_value(pred, "prediction", loss)]
-        out = per_sample(preds[0], _target(target, loss))
+        out = per_sample(preds[0], _target(target, "target", loss))
     record_function_call(loss, preds, [out])
     return out
 
@@ -84,9 +85,7 @@ def mse(pred: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Val
 
 
 def _check_probability_target(t: float, loss: str) -> float:
-    if not 0.0 <= t <= 1.0:
-        raise ValueError(f"{loss}: target must be between 0 and 1, got {t!r}")
-    return t
+    return validate.number(t, "target", loss, low=0, high=1)
 
 
 def bce(prob: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
@@ -143,7 +142,9 @@ def cross_entropy(
         target: The true class index, or one per sample.
 
     Raises:
-        ValueError: If a target is not a class index, or the shapes disagree.
+        ValueError: If a target is out of the class range, or the shapes disagree.
+        TypeError: If a target is not a whole number (a bool neither), or a
+            logit is neither a Value nor a real number.
     """
     if len(logits) > 0 and isinstance(logits[0], Sequence):
         batch = list(logits)
@@ -153,26 +154,25 @@ def cross_entropy(
         for sample, t in zip(batch, target, strict=True):
             if not isinstance(sample, Sequence):
                 raise ValueError("cross_entropy: every sample needs a list of logits")
-            samples.append(([_value(z, "each logit", "cross_entropy") for z in sample], t))
+            samples.append((_logits(sample), t))
     else:
         if isinstance(target, Sequence):
             raise ValueError("cross_entropy: one sample's logits but several targets")
-        single = [_value(z, "each logit", "cross_entropy") for z in logits]
-        samples = [(single, target)]
+        samples = [(_logits(logits), target)]
     terms = [_cross_entropy_one(zs, t) for zs, t in samples]
     out = terms[0] if len(terms) == 1 else sum(terms[1:], terms[0]) * (1.0 / len(terms))
     record_function_call("cross_entropy", [z for zs, _ in samples for z in zs], [out])
     return out
 
 
+def _logits(sample: Sequence[object]) -> list[Value]:
+    return [_value(z, f"logit[{j}]", "cross_entropy") for j, z in enumerate(sample)]
+
+
 def _cross_entropy_one(logits: list[Value], target: int) -> Value:
     if len(logits) < 2:
         raise ValueError(f"cross_entropy: need at least 2 class logits, got {len(logits)}")
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
-        raise ValueError(
-            f"cross_entropy: target must be a class index from 0 to {len(logits) - 1}, "
-            f"got {target!r}"
-        )
+    target = validate.count(target, "target class", "cross_entropy", 0, len(logits) - 1)
     # Shifting by the largest logit (a constant) keeps every exp <= 1: no overflow.
     shift = max(z.data for z in logits)
     total = sum(((z - shift).exp() for z in logits[1:]), (logits[0] - shift).exp())
@@ -180,7 +180,13 @@ def _cross_entropy_one(logits: list[Value], target: int) -> Value:
 
 
 def l2(params: Sequence[Value]) -> Value:
-    """Sum of the squared parameters, a weight penalty (scale it, e.g. by 1e-4)."""
+    """The L2 penalty ``sum(p*p)`` of the parameters, with no coefficient.
+
+    ``fit(l2=lam)`` is the coefficient: it adds ``lam * l2(model.parameters())``
+    to the loss, as micrograd's demo adds ``1e-4 * sum(p*p for p in params)``.
+    The gradient of that is ``2 * lam * p``, so SGD and Adam move the weights
+    as with ``weight_decay=2 * lam`` (`micrograd_like.optim`).
+    """
     if len(params) == 0:
         raise ValueError("l2: no parameters")
     squares = [p * p for p in params]

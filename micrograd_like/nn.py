@@ -9,7 +9,9 @@ weights then bias). Code written for micrograd runs after changing
 Beyond micrograd: an activation per layer (relu, tanh, sigmoid, linear),
 ``seed=`` or ``rng=`` for reproducible initialisation, 1-unit hidden layers,
 named parameters, and a JSON-friendly ``state_dict`` that is loaded all or
-nothing.
+nothing. Every module call is reported to `micrograd_like.recording` (whose
+``record_calls`` and ``ModuleCall`` are importable from here too), so diagrams
+can group a graph by module.
 
 Example:
     >>> from micrograd_like.nn import MLP
@@ -21,18 +23,17 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import math
-import numbers
 import random
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
+from micrograd_like import validate
 from micrograd_like.engine import Value
 from micrograd_like.fastpath import relu, weighted_sum
+
+# Recording moved to its own module; these names stay importable from nn, where they began.
+from micrograd_like.recording import CALL_LOG, ModuleCall, record_calls, record_function_call
 
 __all__ = [
     "ACTIVATIONS",
@@ -59,54 +60,7 @@ class _UniformSource(Protocol):
     def uniform(self, a: float, b: float) -> float: ...
 
 
-@dataclass(frozen=True)
-class ModuleCall:
-    """One call of a module or of a loss function, as `record_calls` saw it.
-
-    Attributes:
-        module: The module called, or None for a function such as a loss.
-        name: The function's name (for a module, its class name).
-        inputs: The Values it was given (numbers had been wrapped as Values).
-        outputs: The Values it returned.
-    """
-
-    module: Module | None
-    name: str
-    inputs: tuple[Value, ...]
-    outputs: tuple[Value, ...]
-
-
-_RECORDING: ContextVar[list[ModuleCall] | None] = ContextVar("micrograd_like_calls", default=None)
-
-
-def record_function_call(name: str, inputs: Sequence[Value], outputs: Sequence[Value]) -> None:
-    """Tells an active `record_calls` that a function (e.g. a loss) made outputs from inputs."""
-    log = _RECORDING.get()
-    if log is not None:
-        log.append(ModuleCall(None, name, tuple(inputs), tuple(outputs)))
-
-
-@contextlib.contextmanager
-def record_calls() -> Iterator[list[ModuleCall]]:
-    """Records every module call made in this block, so diagrams can group by module.
-
-    Example:
-        >>> from micrograd_like.nn import MLP, record_calls
-        >>> model = MLP(2, [3, 1], seed=0)
-        >>> with record_calls() as calls:
-        ...     out = model([1.0, 2.0])
-        >>> [type(c.module).__name__ for c in calls][:2]
-        ['Neuron', 'Neuron']
-    """
-    calls: list[ModuleCall] = []
-    token = _RECORDING.set(calls)
-    try:
-        yield calls
-    finally:
-        _RECORDING.reset(token)
-
-
-def _is_value_list(x: object, expected: int) -> bool:
+def _is_value_list(x: object, expected: int) -> TypeGuard[list[Value]]:
     """Whether x is already what a module computes with: a list of expected Values."""
     return (
         type(x) is list and len(x) == expected and all(map(isinstance, x, itertools.repeat(Value)))
@@ -116,18 +70,18 @@ def _is_value_list(x: object, expected: int) -> bool:
 def _as_values(x: Inputs, expected: int, who: object) -> list[Value]:
     """The inputs as a list of Values; who (a module) is named only in an error."""
     if _is_value_list(x, expected):
-        return x  # type: ignore[return-value]  # checked
-    items: Sequence[Value | float] = x if isinstance(x, Sequence) else [x]  # type: ignore[assignment]
+        return x
+    items: Sequence[Value | float] = x if isinstance(x, Sequence) else [x]
     if len(items) != expected:
         raise ValueError(f"{who!r} expects {expected} input(s), got {len(items)}")
     values = []
     for i, item in enumerate(items, start=1):
-        if isinstance(item, Value):
-            values.append(item)
-        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-            values.append(Value(float(item), label=f"x{i}"))  # a number given is an input
-        else:
-            raise TypeError(f"{who!r} inputs must be Values or numbers, got {type(item).__name__}")
+        if not isinstance(item, Value):
+            # A number given is an input, labelled as the diagrams show it: x1, x2, ...
+            kind = "a Value or a real number"
+            number = validate.real(item, f"input x{i}", repr(who), finite=False, kind=kind)
+            item = Value(number, label=f"x{i}")
+        values.append(item)
     return values
 
 
@@ -145,7 +99,7 @@ class Module:
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """Runs ``forward(x)``, telling `record_calls` about it when recording."""
-        log = _RECORDING.get()
+        log = CALL_LOG.get()
         if log is None:
             return self.forward(x)
         inputs = tuple(_as_values(x, self._input_count(x), self))
@@ -199,9 +153,16 @@ class Module:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Sets every parameter from a `state_dict`, all or nothing.
 
+        Args:
+            state: A number for every parameter name, as `state_dict` gives
+                (ints too; not bools, as everywhere in the package).
+
         Raises:
             ValueError: If names are missing or unknown, or a value is not a
-                finite number; the model is then left unchanged.
+                finite number a float can hold (a bool, a str, NaN, 10**400);
+                the model is then left unchanged. Whatever is wrong in the
+                state is a ValueError, as in ``json.loads``, so one ``except``
+                catches a bad file.
             TypeError: If state is not a mapping.
         """
         if not isinstance(state, Mapping):
@@ -217,16 +178,11 @@ class Module:
             )
         values: dict[str, float] = {}
         for name, value in state.items():
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(
-                    f"load_state_dict: {name} must be a number, got {type(value).__name__} "
-                    f"{value!r}; the model is unchanged"
-                )
-            if not math.isfinite(value):
-                raise ValueError(
-                    f"load_state_dict: {name} is {value!r}, not finite; the model is unchanged"
-                )
-            values[name] = float(value)
+            try:
+                values[name] = validate.real(value, f"state[{name!r}]", "load_state_dict")
+            except (TypeError, ValueError) as error:
+                # A state is a document, read from a file: all that is wrong in it is a ValueError.
+                raise ValueError(f"{error}; the model is unchanged") from None
         for name, p in params.items():
             p.data = values[name]
 
@@ -245,21 +201,17 @@ def _activation_name(nonlin: bool, activation: str | None, who: str) -> str:
     return activation
 
 
-def _rng(seed: int | None, rng: _UniformSource | None) -> _UniformSource:
+def _rng(seed: int | None, rng: _UniformSource | None, who: str) -> _UniformSource:
+    """The generator to draw weights from: a private one for a seed, rng, or the global one."""
+    seed = validate.seed(seed, "seed", who)
     if seed is not None and rng is not None:
-        raise ValueError("give seed or rng, not both")
+        raise ValueError(f"{who}: give seed or rng, not both")
     if rng is not None:
         return rng
     if seed is not None:
         return random.Random(seed)
     # The global generator, as micrograd: random.seed(s) then MLP(...) gives its weights.
     return random
-
-
-def _check_count(value: object, name: str, who: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{who}: {name} must be a positive int, got {value!r}")
-    return value
 
 
 class Neuron(Module):
@@ -282,9 +234,9 @@ class Neuron(Module):
         seed: int | None = None,
         rng: _UniformSource | None = None,
     ) -> None:
-        _check_count(nin, "nin", "Neuron")
+        nin = validate.count(nin, "nin", "Neuron")
         self.activation = _activation_name(nonlin, activation, "Neuron")
-        source = _rng(seed, rng)
+        source = _rng(seed, rng, "Neuron")
         self.w = [Value(source.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
 
@@ -336,10 +288,10 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        _check_count(nout, "nout", "Layer")
+        validate.count(nout, "nout", "Layer")
         if kwargs.get("seed") is not None:
             # One generator for the whole layer, so neurons do not repeat each other.
-            kwargs["rng"] = random.Random(kwargs.pop("seed"))
+            kwargs["rng"] = _rng(kwargs.pop("seed"), kwargs.get("rng"), "Layer")
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Inputs) -> Value | list[Value]:
@@ -380,11 +332,11 @@ class MLP(Module):
         seed: int | None = None,
         rng: _UniformSource | None = None,
     ) -> None:
-        _check_count(nin, "nin", "MLP")
+        validate.count(nin, "nin", "MLP")
         if isinstance(nouts, (int, str)) or len(nouts) == 0:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        for size in nouts:
-            _check_count(size, "every layer size", "MLP")
+        for i, size in enumerate(nouts):
+            validate.count(size, f"nouts[{i}]", "MLP")
         if isinstance(activation, str):
             activations = [activation] * (len(nouts) - 1) + [output_activation]
         else:
@@ -395,7 +347,7 @@ class MLP(Module):
                 )
         for name in activations:
             _activation_name(True, name, "MLP")
-        source = _rng(seed, rng)
+        source = _rng(seed, rng, "MLP")
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=activations[i], rng=source)
@@ -449,7 +401,8 @@ def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
 
     Raises:
         ValueError: If the document is not a saved MLP of a known version, or
-            its parameters do not fit its shape.
+            its shape or parameters are not valid: whatever is wrong in a
+            document is a ValueError, as in `Module.load_state_dict`.
     """
     if not isinstance(document, Mapping) or document.get("format") != MODEL_FORMAT:
         raise ValueError(f"not a saved micrograd_like MLP (expected format {MODEL_FORMAT!r})")
@@ -462,6 +415,10 @@ def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
     activations = document.get("activations")
     if not isinstance(sizes, list) or len(sizes) < 2 or not isinstance(activations, list):
         raise ValueError("saved MLP: sizes must list the inputs and every layer; give activations")
-    model = MLP(sizes[0], sizes[1:], activation=activations, seed=0)
-    model.load_state_dict(document.get("state", {}))
+    try:
+        model = MLP(sizes[0], sizes[1:], activation=activations, seed=0)
+        model.load_state_dict(document.get("state", {}))
+    except (TypeError, ValueError) as error:
+        # A document read from a file: all that is wrong in it is a ValueError.
+        raise ValueError(f"saved MLP: {error}") from None
     return model

@@ -23,21 +23,12 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from micrograd_like import validate
 from micrograd_like.engine import Value
 
 __all__ = ["SGD", "Adam", "LinearDecay", "Optimizer"]
-
-
-def _check_number(
-    value: float, name: str, who: str, *, low: float, high: float = math.inf
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{who}: {name} must be a finite number, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{who}: {name} must be in [{low}, {high}], got {value!r}")
-    return float(value)
 
 
 class Optimizer:
@@ -48,8 +39,9 @@ class Optimizer:
         lr: The learning rate; a schedule may change ``optimizer.lr`` later.
 
     Raises:
-        ValueError: If there are no parameters or lr is not a positive number.
-        TypeError: If a parameter is not a Value.
+        ValueError: If there are no parameters, or lr is negative or not finite.
+        TypeError: If a parameter is not a Value, or lr is not a real number
+            (a bool neither, as everywhere in the package).
     """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
@@ -60,7 +52,8 @@ class Optimizer:
         for p in self.params:
             if not isinstance(p, Value):
                 raise TypeError(f"{who}: parameters must be Values, got {type(p).__name__}")
-        self.lr = _check_number(lr, "lr", who, low=0.0)
+        # 0 is allowed, as in torch.optim: a schedule may end there.
+        self.lr = validate.non_negative(lr, "lr", who)
         self.steps = 0
 
     def zero_grad(self) -> None:
@@ -88,7 +81,9 @@ class SGD(Optimizer):
         params: The Values to update.
         lr: The learning rate.
         momentum: The momentum factor, 0 for plain gradient descent.
-        weight_decay: L2 penalty added to the gradient.
+        weight_decay: Adds ``weight_decay * p`` to each gradient, the gradient of
+            the L2 penalty ``(weight_decay / 2) * losses.l2(params)``: the same
+            update as ``fit(l2=weight_decay / 2)``.
     """
 
     def __init__(
@@ -99,8 +94,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_number(momentum, "momentum", "SGD", low=0.0, high=1.0)
-        self.weight_decay = _check_number(weight_decay, "weight_decay", "SGD", low=0.0)
+        self.momentum = validate.number(momentum, "momentum", "SGD", low=0, high=1)
+        self.weight_decay = validate.non_negative(weight_decay, "weight_decay", "SGD")
         self.buffers: list[float | None] = [None] * len(self.params)
 
     def _updated(self, i: int, data: float, grad: float) -> float:
@@ -123,7 +118,7 @@ class Adam(Optimizer):
         lr: The learning rate.
         betas: The decay rates (b1, b2) of the two moment estimates.
         eps: Added to the denominator for stability.
-        weight_decay: L2 penalty added to the gradient.
+        weight_decay: Adds ``weight_decay * p`` to each gradient, as in SGD.
     """
 
     def __init__(
@@ -135,14 +130,17 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if not (isinstance(betas, tuple) and len(betas) == 2):
+        if isinstance(betas, str) or not isinstance(betas, Sequence):
+            raise TypeError(f"Adam: betas must be a pair of numbers, got {betas!r}")
+        if len(betas) != 2:
             raise ValueError(f"Adam: betas must be a pair of numbers, got {betas!r}")
+        # Below 1, as in torch.optim.Adam: the bias correction divides by 1 - beta**t.
         self.betas = (
-            _check_number(betas[0], "betas[0]", "Adam", low=0.0, high=0.999999),
-            _check_number(betas[1], "betas[1]", "Adam", low=0.0, high=0.999999999),
+            validate.number(betas[0], "betas[0]", "Adam", low=0, high=1, high_open=True),
+            validate.number(betas[1], "betas[1]", "Adam", low=0, high=1, high_open=True),
         )
-        self.eps = _check_number(eps, "eps", "Adam", low=0.0)
-        self.weight_decay = _check_number(weight_decay, "weight_decay", "Adam", low=0.0)
+        self.eps = validate.non_negative(eps, "eps", "Adam")
+        self.weight_decay = validate.non_negative(weight_decay, "weight_decay", "Adam")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -172,13 +170,9 @@ class LinearDecay:
 
     def __init__(self, optimizer: Optimizer, start: float, end: float, total_steps: int) -> None:
         self.optimizer = optimizer
-        self.start = _check_number(start, "start", "LinearDecay", low=0.0)
-        self.end = _check_number(end, "end", "LinearDecay", low=0.0)
-        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
-            raise ValueError(
-                f"LinearDecay: total_steps must be a positive int, got {total_steps!r}"
-            )
-        self.total_steps = total_steps
+        self.start = validate.non_negative(start, "start", "LinearDecay")
+        self.end = validate.non_negative(end, "end", "LinearDecay")
+        self.total_steps = validate.count(total_steps, "total_steps", "LinearDecay")
         self.step_count = 0
         optimizer.lr = self.start
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from micrograd_like import validate
 from micrograd_like.nn import Module
 from micrograd_like.train import History, predict
 
@@ -95,6 +96,8 @@ def plot_decision_boundary(
     """
     if any(len(row) != 2 for row in X):
         raise ValueError("plot_decision_boundary: the data must be 2-D")
+    # Two points at least: the grid spans the data from edge to edge.
+    resolution = validate.count(resolution, "resolution", "plot_decision_boundary", 2)
     plt = _pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))

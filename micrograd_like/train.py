@@ -8,6 +8,11 @@ returns a `History` of the loss, accuracy, learning rate and time per step.
 The task follows from the loss: ``"hinge"`` (targets +1/-1, or 0/1 which are
 mapped), ``"bce_with_logits"`` (targets 0/1, one output), ``"cross_entropy"``
 (class indices, one output per class) and ``"mse"`` (regression, no accuracy).
+Any other loss is a function of one sample, a `SampleLoss`:
+``loss(outputs, target) -> Value``; fit then reports no accuracy.
+
+``l2=lam`` is the coefficient of the L2 penalty ``lam * losses.l2(params)``,
+that is ``lam * sum(p*p)``, added to the loss (micrograd's demo: 1e-4).
 
 Example:
     >>> from micrograd_like.datasets import make_moons
@@ -21,23 +26,40 @@ Example:
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from micrograd_like import losses
+from micrograd_like import losses, validate
+from micrograd_like.datasets import to_plus_minus_one
 from micrograd_like.engine import Value
 from micrograd_like.grad_mode import no_grad
 from micrograd_like.nn import Module
 from micrograd_like.optim import SGD, LinearDecay, Optimizer
 
-__all__ = ["LOSSES", "History", "StepInfo", "accuracy", "fit", "predict"]
+__all__ = ["LOSSES", "History", "SampleLoss", "StepInfo", "accuracy", "fit", "predict"]
+
+SampleLoss = Callable[[list[Value], float], Value]
+"""A loss `fit` takes as a function: ``loss(outputs, target) -> Value`` for one sample.
+
+``outputs`` is the model's output for one row of X as a list (one Value for a
+1-output model), ``target`` that row's target from y as a float, exactly as
+given (0/1 labels are mapped to -1/+1 only for ``loss="hinge"``). It returns
+that sample's loss as a Value; the batch's loss is the mean over its samples.
+"""
 
 LOSSES = ("hinge", "bce_with_logits", "cross_entropy", "mse")
 """The losses `fit` knows by name; each fixes how predictions are read."""
+
+# The named losses, each written as the SampleLoss a caller could pass instead.
+_SAMPLE_LOSSES: dict[str, SampleLoss] = {
+    "hinge": lambda outputs, target: losses.hinge(outputs[0], target),
+    "bce_with_logits": lambda outputs, target: losses.bce_with_logits(outputs[0], target),
+    "cross_entropy": lambda outputs, target: losses.cross_entropy(outputs, int(target)),
+    "mse": lambda outputs, target: losses.mse(outputs[0], target),
+}
 
 
 @dataclass
@@ -46,7 +68,7 @@ class History:
 
     Attributes:
         loss: The batch loss.
-        accuracy: The batch accuracy (None for regression).
+        accuracy: The batch accuracy (None for mse and for a loss function).
         lr: The learning rate used.
         seconds: The time the step took (forward, backward and update).
     """
@@ -73,7 +95,7 @@ class StepInfo:
     Attributes:
         step: The step just done, from 1.
         loss: Its batch loss.
-        accuracy: Its batch accuracy (None for regression).
+        accuracy: Its batch accuracy (None for mse and for a loss function).
         model: The model being trained.
         history: Everything so far.
     """
@@ -89,10 +111,12 @@ def _outputs(out: Value | list[Value]) -> list[Value]:
     return [out] if isinstance(out, Value) else out
 
 
-def _targets(y: Sequence[float], loss: str) -> list[float]:
-    if loss == "hinge" and set(y) <= {0, 1}:
-        return [2.0 * t - 1.0 for t in y]  # 0/1 labels as the -1/+1 targets of the hinge loss
-    return [float(t) for t in y]
+def _targets(y: Sequence[float], loss: str | SampleLoss, who: str) -> list[float]:
+    """The targets as floats, 0/1 labels mapped to the -1/+1 of the hinge loss."""
+    targets = validate.real_numbers(y, "y", who)
+    if loss == "hinge" and set(targets) <= {0.0, 1.0}:
+        return [float(t) for t in to_plus_minus_one(targets)]
+    return targets
 
 
 def _predicted_label(outputs: list[Value], loss: str) -> float:
@@ -104,23 +128,12 @@ def _predicted_label(outputs: list[Value], loss: str) -> float:
     return (1.0 if positive else -1.0) if loss == "hinge" else float(positive)
 
 
-def _sample_loss(loss: str, outputs: list[Value], target: float) -> Value:
-    """One sample's loss: the batch loss is the mean of these."""
-    if loss == "cross_entropy":
-        return losses.cross_entropy(outputs, int(target))
-    if loss == "hinge":
-        return losses.hinge(outputs[0], target)
-    if loss == "bce_with_logits":
-        return losses.bce_with_logits(outputs[0], target)
-    return losses.mse(outputs[0], target)
-
-
 def _train_step(
     model: Module,
     X: Sequence[Sequence[float]],
     targets: list[float],
     rows: Sequence[int],
-    loss: str,
+    loss: str | SampleLoss,
     l2: float,
     optimizer: Optimizer,
 ) -> tuple[float, float | None]:
@@ -137,12 +150,23 @@ def _train_step(
     weight = 1.0 / len(rows)
     sample_losses: list[float] = []
     hits = 0
+    if isinstance(loss, str):
+        name: str | None = loss
+        loss_of = _SAMPLE_LOSSES[loss]
+    else:  # a function: no accuracy, since how to read the outputs is not known
+        name, loss_of = None, loss
     for i in rows:
         outputs = _outputs(model(list(X[i])))
-        sample_loss = _sample_loss(loss, outputs, targets[i])
+        sample_loss = loss_of(outputs, targets[i])
+        if not isinstance(sample_loss, Value):
+            raise TypeError(
+                f"fit: loss(outputs, target) must return a Value, "
+                f"got {type(sample_loss).__name__}: {sample_loss!r}"
+            )
         sample_loss.backward(weight)
         sample_losses.append(sample_loss.data)
-        hits += _predicted_label(outputs, loss) == targets[i]
+        if name is not None:
+            hits += _predicted_label(outputs, name) == targets[i]
     # The batch loss's graph adds in this order; sum() would compensate on Python 3.12+.
     total = sample_losses[0]
     for value in sample_losses[1:]:
@@ -153,12 +177,18 @@ def _train_step(
         penalty.backward()
         total += penalty.data
     optimizer.step()
-    return total, (None if loss == "mse" else hits / len(rows))
+    return total, (None if name in (None, "mse") else hits / len(rows))
 
 
-def _check_loss(loss: str) -> None:
+def _check_loss(loss: object, who: str, *, functions: bool = False) -> None:
+    """Refuses a loss that is not one of LOSSES (or, where functions are taken, a callable)."""
+    if functions and callable(loss):
+        return
+    if not isinstance(loss, str):
+        wanted = f"one of {LOSSES} or a function" if functions else f"one of {LOSSES}"
+        raise TypeError(f"{who}: loss must be {wanted}, got {type(loss).__name__}: {loss!r}")
     if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        raise ValueError(f"{who}: loss must be one of {LOSSES}, got {loss!r}")
 
 
 def predict(model: Module, X: Sequence[Sequence[float]], loss: str = "hinge") -> list[float]:
@@ -167,17 +197,18 @@ def predict(model: Module, X: Sequence[Sequence[float]], loss: str = "hinge") ->
     hinge gives -1 or +1 (the sign of the score), bce_with_logits 0 or 1,
     cross_entropy the class with the largest logit, and mse the output itself.
     """
-    _check_loss(loss)
+    _check_loss(loss, "predict")
     with no_grad():
         return [_predicted_label(_outputs(model(list(x))), loss) for x in X]
 
 
 def accuracy(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], loss: str) -> float:
     """The fraction of rows of X whose predicted label is y (targets as `fit` takes them)."""
+    _check_loss(loss, "accuracy")
     if loss == "mse":
         raise ValueError("accuracy: regression (mse) has no accuracy")
+    targets = _targets(y, loss, "accuracy")
     predictions = predict(model, X, loss)
-    targets = _targets(y, loss)
     return sum(p == t for p, t in zip(predictions, targets, strict=True)) / len(targets)
 
 
@@ -196,7 +227,7 @@ def fit(
     X: Sequence[Sequence[float]],
     y: Sequence[float],
     *,
-    loss: str = "hinge",
+    loss: str | SampleLoss = "hinge",
     optimizer: Optimizer | None = None,
     steps: int = 100,
     batch_size: int | None = None,
@@ -219,11 +250,15 @@ def fit(
         model: The model, e.g. an MLP with 1 output (or one per class).
         X: The input rows.
         y: The targets: labels for classification, numbers for mse.
-        loss: One of `LOSSES`.
+        loss: One of `LOSSES`, or a `SampleLoss` function
+            ``loss(outputs, target) -> Value`` giving one sample's loss (then
+            the history's accuracy is None: fit cannot know how to read the
+            outputs).
         optimizer: Default: SGD with lr 0.1 over the model's parameters.
         steps: How many updates.
         batch_size: Rows per step, drawn at random; None for the full batch.
-        l2: Weight of the penalty ``sum(p*p)`` added to the loss (micrograd: 1e-4).
+        l2: The coefficient lam of the L2 penalty ``lam * losses.l2(params)``,
+            that is ``lam * sum(p*p)``, added to the loss (micrograd's demo: 1e-4).
         schedule: A learning-rate schedule, stepped after each update.
         progress: Show a tqdm progress bar (if tqdm is installed).
         callbacks: Called after each step with a `StepInfo`; returning True
@@ -234,20 +269,21 @@ def fit(
         The `History`.
 
     Raises:
-        ValueError: If an argument is not valid (the message names it).
+        ValueError: If an argument has a value fit cannot take (the message names it).
+        TypeError: If an argument is of the wrong kind (a bool where a number or
+            a count belongs, as everywhere in the package), or a loss function
+            returns something other than a Value.
     """
-    _check_loss(loss)
+    _check_loss(loss, "fit", functions=True)
     if len(X) == 0 or len(X) != len(y):
         raise ValueError(f"fit: {len(X)} rows but {len(y)} targets")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"fit: steps must be a positive int, got {steps!r}")
-    if batch_size is not None and not (isinstance(batch_size, int) and batch_size >= 1):
-        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
-    if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"fit: l2 must be a number >= 0, got {l2!r}")
+    steps = validate.count(steps, "steps", "fit")
+    if batch_size is not None:
+        batch_size = validate.count(batch_size, "batch_size", "fit")
+    l2 = validate.non_negative(l2, "l2", "fit")
+    rng = random.Random(validate.seed(seed, "seed", "fit"))
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    targets = _targets(y, loss)
-    rng = random.Random(seed)
+    targets = _targets(y, loss, "fit")
     history = History()
     bar = _progress_bar(steps, progress)
     try:

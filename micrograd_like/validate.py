@@ -1,13 +1,32 @@
-"""The checks every public function runs on its arguments, in one place.
+"""The checks the package runs on the numbers and counts it is given, in one place.
 
-One rule for ``bool`` everywhere: a bool is never taken where the package asks
-for a number or a count (``steps=True``, ``lr=False``, ``Value(True)``, a target
-of ``True``). Python's arithmetic still treats it as the int it is, so
-``Value(2.0) * True`` is 2.0, as in micrograd and PyTorch.
+Every module checks its arguments with these functions, so the rules are the
+same everywhere:
 
-Each check returns the argument as the type the caller works with (a float, an
-int, a list of floats) or raises an error that names the function, the
-argument and the value it got.
+- **A bool is never a number or a count here.** ``fit(steps=True)``,
+  ``SGD(lr=False)``, ``batch_size=True``, ``l2=True`` or a target of ``True``
+  is refused, though Python counts True as 1: a bool in such a place is almost
+  always a slip, a flag passed where a number belongs. ``Value(True)`` is
+  refused by the engine by the same rule. Arithmetic is not a check: Python
+  still treats a bool as the int it is, so ``Value(2.0) * True`` is 2.0, as in
+  micrograd and PyTorch.
+- **TypeError when the argument is not the kind of number asked for** (a str,
+  None, a bool, a complex; a float where a whole number is asked for);
+  **ValueError when it is, but the function cannot take it**: out of range,
+  NaN or infinite where a finite number is needed, or an int too large for a
+  float (``10**400``).
+- **Documents are the exception**: whatever is wrong inside what was read
+  from a file (the values of a state for
+  `micrograd_like.nn.Module.load_state_dict`, a saved model for
+  `micrograd_like.nn.mlp_from_dict`) is a ValueError, as in `json.loads`, so
+  one ``except ValueError`` catches a bad file.
+- **Every message names the function, the argument and the value**, as in
+  ``fit: steps must be a whole number >= 1, got 0``.
+
+Each check takes the argument ``x``, its ``name`` and the function ``who``
+takes it, both as the message shows them, and returns the argument as the
+type the caller computes with (a float, an int, a list of floats), so a caller
+never converts it again.
 
 Example:
     >>> count(3, "steps", "fit")
@@ -15,7 +34,14 @@ Example:
     >>> count(True, "steps", "fit")
     Traceback (most recent call last):
     ...
-    ValueError: fit: steps must be a whole number >= 1, got True
+    TypeError: fit: steps must be a whole number >= 1, got bool: True
+    >>> non_negative(10**400, "l2", "fit")
+    Traceback (most recent call last):
+    ...
+    ValueError: fit: l2 is too large for a float, got 100000000000... (401 digits)
+    >>> from micrograd_like import Value
+    >>> Value(2.0) * True
+    Value(data=2.0, grad=0)
 """
 
 from __future__ import annotations
@@ -24,7 +50,33 @@ import math
 import numbers
 from collections.abc import Sequence
 
-__all__ = ["count", "is_real", "non_negative", "positive", "real", "real_numbers"]
+__all__ = [
+    "count",
+    "is_real",
+    "non_negative",
+    "number",
+    "positive",
+    "real",
+    "real_numbers",
+    "seed",
+]
+
+_SHOWN_LENGTH = 40
+
+
+def _shown(x: object) -> str:
+    """The value as a message shows it: its repr, cut short when long (a 400-digit int)."""
+    text = repr(x)
+    if len(text) <= _SHOWN_LENGTH:
+        return text
+    if isinstance(x, numbers.Integral):
+        return f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
+    return f"{text[:_SHOWN_LENGTH]}..."
+
+
+def _kind_of(x: object) -> str:
+    """What a TypeError says it got: the type and the value, e.g. ``bool: True``."""
+    return f"{type(x).__name__}: {_shown(x)}"
 
 
 def is_real(x: object) -> bool:
@@ -32,49 +84,121 @@ def is_real(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def real(x: object, name: str, who: str, *, finite: bool = True) -> float:
-    """x as a float: a real number (not a bool), finite unless finite is False.
+def real(
+    x: object, name: str, who: str, *, finite: bool = True, kind: str = "a real number"
+) -> float:
+    """Checks that x is a real number (not a bool) and returns it as a float.
+
+    NaN and infinities are refused unless finite is False. kind is what the
+    TypeError says was expected, e.g. ``"a Value or a real number"`` for a
+    caller that takes Values too.
 
     Raises:
-        TypeError: If x is not a real number.
-        ValueError: If finite is asked for and x is NaN, infinite or too large for a float.
+        TypeError: If x is not a real number, or is a bool.
+        ValueError: If x is an int too large for a float, or finite is asked
+            for and x is NaN or infinite.
     """
     if not is_real(x):
-        raise TypeError(f"{who}: {name} must be a real number, got {type(x).__name__}: {x!r}")
+        raise TypeError(f"{who}: {name} must be {kind}, got {_kind_of(x)}")
     try:
         value = float(x)  # type: ignore[arg-type]  # is_real checked it
     except OverflowError:
-        raise ValueError(f"{who}: {name} is too large for a float, got {str(x)[:12]}...") from None
+        raise ValueError(f"{who}: {name} is too large for a float, got {_shown(x)}") from None
     if finite and not math.isfinite(value):
-        raise ValueError(f"{who}: {name} must be finite, got {x!r}")
+        raise ValueError(f"{who}: {name} must be a finite number, got {_shown(x)}")
+    return value
+
+
+def _range_text(
+    low: float | None, high: float | None, low_open: bool, high_open: bool, *, whole: bool
+) -> str:
+    """The range in words: ``>= 0``, ``> 0``, ``in [0, 1)``, or ``from 0 to 2`` for counts."""
+    if high is None:
+        return f"{'>' if low_open else '>='} {low!r}" if low is not None else ""
+    if low is None:
+        return f"{'<' if high_open else '<='} {high!r}"
+    if whole:
+        return f"from {low!r} to {high!r}"
+    return f"in {'(' if low_open else '['}{low!r}, {high!r}{')' if high_open else ']'}"
+
+
+def number(
+    x: object,
+    name: str,
+    who: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Checks that x is a finite real number within a range and returns it as a float.
+
+    low and high bound the range (None for no bound); low_open and high_open
+    refuse the bound itself.
+
+    Raises:
+        TypeError: If x is not a real number, or is a bool.
+        ValueError: If x is NaN, infinite, too large for a float, or out of range.
+    """
+    wanted = f"a finite number {_range_text(low, high, low_open, high_open, whole=False)}"
+    value = real(x, name, who, kind=wanted.rstrip())
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above:
+        raise ValueError(f"{who}: {name} must be {wanted}, got {_shown(x)}")
     return value
 
 
 def positive(x: object, name: str, who: str) -> float:
-    """x as a float, finite and > 0."""
-    value = real(x, name, who)
-    if not value > 0:
-        raise ValueError(f"{who}: {name} must be > 0, got {x!r}")
-    return value
+    """`number` > 0, as a float."""
+    return number(x, name, who, low=0, low_open=True)
 
 
 def non_negative(x: object, name: str, who: str) -> float:
-    """x as a float, finite and >= 0."""
-    value = real(x, name, who)
-    if not value >= 0:
-        raise ValueError(f"{who}: {name} must be >= 0, got {x!r}")
+    """`number` >= 0, as a float."""
+    return number(x, name, who, low=0)
+
+
+def count(x: object, name: str, who: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """Checks that x is a whole number (an int, not a bool) from minimum to maximum.
+
+    maximum None means no upper bound.
+
+    Raises:
+        TypeError: If x is not an int (a float such as 3.0 neither), or is a bool.
+        ValueError: If x is out of range.
+    """
+    wanted = f"a whole number {_range_text(minimum, maximum, False, False, whole=True)}"
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{who}: {name} must be {wanted}, got {_kind_of(x)}")
+    value = int(x)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{who}: {name} must be {wanted}, got {_shown(x)}")
     return value
 
 
-def count(x: object, name: str, who: str, minimum: int = 1) -> int:
-    """x as an int: a whole number (an int, not a bool) of at least minimum."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < minimum:
-        raise ValueError(f"{who}: {name} must be a whole number >= {minimum}, got {x!r}")
+def seed(x: object, name: str, who: str) -> int | None:
+    """Checks a seed for `random.Random`: None (fresh randomness) or any whole number.
+
+    Raises:
+        TypeError: If x is neither None nor an int, or is a bool.
+    """
+    if x is None:
+        return None
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{who}: {name} must be None or a whole number, got {_kind_of(x)}")
     return int(x)
 
 
 def real_numbers(xs: object, name: str, who: str, *, finite: bool = True) -> list[float]:
-    """xs as a non-empty list of floats, each checked by `real`."""
+    """Checks that xs is a non-empty list of real numbers, each by `real`; returns floats.
+
+    Raises:
+        ValueError: If xs is not a non-empty sequence, or an item is refused by
+            `real` for its value.
+        TypeError: If an item is not a real number, or is a bool.
+    """
     if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or len(xs) == 0:
-        raise ValueError(f"{who}: {name} must be a non-empty list of numbers, got {xs!r}")
+        raise ValueError(f"{who}: {name} must be a non-empty list of numbers, got {_shown(xs)}")
     return [real(x, f"{name}[{i}]", who, finite=finite) for i, x in enumerate(xs)]

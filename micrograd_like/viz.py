@@ -50,7 +50,8 @@ import graphviz
 
 from micrograd_like.autograd import borrowed_grads
 from micrograd_like.engine import Value, chain_rule, topological_order
-from micrograd_like.nn import Layer, Module, ModuleCall, Neuron
+from micrograd_like.nn import Layer, Module, Neuron
+from micrograd_like.recording import ModuleCall
 
 __all__ = [
     "HIGHLIGHT_COLOUR",

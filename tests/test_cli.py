@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
 from tests.cli import assert_usage_error, run_cli
+
+# Runs `python -m micrograd_like ARGS` in a Python where `import resource` fails, as on
+# Windows: None in sys.modules makes every import of it raise ImportError.
+WITHOUT_RESOURCE = """
+import runpy, sys
+sys.modules["resource"] = None
+sys.argv = ["micrograd_like", *sys.argv[1:]]
+runpy.run_module("micrograd_like", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_cli_without_resource(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_RESOURCE, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_no_command_runs_the_main_demo():
@@ -21,7 +42,40 @@ def test_version():
     assert result.stdout.startswith("micrograd_like ")
 
 
-@pytest.mark.parametrize("args", [["--bogus"], ["nonsense-command"]])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "The report's worked example"),
+        (["--help"], "bench"),
+        (["seed", "--format", "json"], '{\n  "lr": 0.5'),
+        (["graph", "x * 2", "--set", "x=3"], "digraph {"),
+        (["train", "--n", "10", "--hidden", "2", "--steps", "1", "--no-progress"], "accuracy"),
+    ],
+)
+def test_every_command_but_bench_runs_where_the_resource_module_is_missing(args, expected):
+    result = run_cli_without_resource(*args)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+
+
+@pytest.mark.parametrize("args", [["bench"], ["bench", "--quick"], ["bench", "--help"]])
+def test_bench_without_the_resource_module_says_so_in_one_line_and_exits_1(args):
+    result = run_cli_without_resource(*args)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: bench cannot run on this system: it needs the Unix-only module 'resource'\n"
+    )
+
+
+def test_bench_help_lists_the_benchmarks_own_options():
+    result = run_cli("bench", "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m micrograd_like bench")
+    assert "--engines ENGINES" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["nonsense-command"], ["seed", "--quick"]])
 def test_bad_usage_prints_usage_and_exits_2_without_traceback(args):
     result = run_cli(*args)
     assert_usage_error(result)
@@ -57,6 +111,7 @@ def test_graph_without_output_prints_the_dot_source():
         (["'a' * 3"], "strings are not allowed"),
         (["lambda: 1"], "lambdas are not allowed"),
         (["9**9**9**9"], "too large"),
+        (["1" + "0" * 400], "the number 1000+ is too large"),
         (["y * 2", "--set", "x=1"], "no value for 'y'"),
         (["log(x)", "--set", "x=0"], "log: input must be positive"),
         (["x", "--set", "x"], "expected NAME=NUMBER"),

@@ -63,10 +63,36 @@ def test_split_and_label_mapping():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: make_moons(n=1), "n must be an int >= 2"),
-        (lambda: make_moons(noise=-1.0), "noise must be a number >= 0"),
-        (lambda: make_circles(factor=1.5), "factor"),
-        (lambda: make_spiral(classes=1), "classes must be an int >= 2"),
+        (lambda: make_moons(n=True), "make_moons: n must be a whole number >= 2, got bool"),
+        (lambda: make_xor(noise=False), "make_xor: noise must be a finite number >= 0, got bool"),
+        (lambda: make_blobs(centers=True), "make_blobs: centers must be a whole number"),
+        (lambda: make_spiral(classes=True), "make_spiral: classes must be a whole number"),
+        (lambda: make_circles(seed=True), "make_circles: seed must be None or a whole number"),
+        (lambda: train_test_split([[0.0]] * 4, [0] * 4, seed=False), "train_test_split: seed"),
+        (lambda: to_plus_minus_one([True, False]), r"to_plus_minus_one: y\[0\] .* got bool"),
+    ],
+)
+def test_a_bool_is_never_a_count_a_number_a_seed_or_a_label(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_label_mapping_takes_float_labels_and_names_a_bad_one():
+    assert to_plus_minus_one([0.0, 1.0, 1]) == [-1, 1, 1]
+    with pytest.raises(ValueError, match=r"labels must be 0 or 1, got y\[2\] = 2"):
+        to_plus_minus_one([0, 1, 2])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: make_moons(n=1), "make_moons: n must be a whole number >= 2, got 1"),
+        (lambda: make_moons(noise=-1.0), "make_moons: noise must be a finite number >= 0"),
+        (lambda: make_moons(noise=10**400), "make_moons: noise is too large for a float"),
+        (lambda: make_circles(factor=1.5), r"make_circles: factor must be .* in \(0, 1\)"),
+        (lambda: make_spiral(classes=1), "make_spiral: classes must be a whole number >= 2"),
+        (lambda: make_spiral(n=2, classes=3), "make_spiral: n must be a whole number >= 3"),
+        (lambda: make_blobs(n=4, centers=5), "make_blobs: centers must be .* from 1 to 4"),
         (lambda: train_test_split([[0.0]], [0, 1]), "1 rows but 2 labels"),
         (lambda: train_test_split([[0.0], [1.0]], [0, 1], test_fraction=1.5), "test_fraction"),
         (lambda: to_plus_minus_one([0, 2]), "0 or 1"),

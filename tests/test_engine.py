@@ -32,7 +32,6 @@ from micrograd_like.engine import power_by, record
 from tests.ops import EXPRESSIONS, OPS, Expression, Op
 from tests.oracles import assert_close, draw_point, engine_grads, torch_grads
 
-
 # -- the op table covers the engine --
 
 
@@ -90,6 +89,7 @@ def test_every_operation_stores_what_its_row_computes(name):
     assert node.inputs == ((a, b) if arity(PRIMITIVES[name]) == 2 else (a,))
     row = PRIMITIVES[name].apply
     assert row is not None
+    assert node.local_grads is not None
     assert (node.data, *node.local_grads) == row(*[x.data for x in node.inputs])
 
 

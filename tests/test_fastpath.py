@@ -1,4 +1,4 @@
-"""The fast path: the same graph as the plain engine, node for node, and only while the table is built in.
+"""The fast path builds the plain engine's graph, node for node, while the table is built in.
 
 `micrograd_like.fastpath` builds a neuron's weighted sum and its ReLU without
 operator dispatch. These tests build random programs with the fast path on
@@ -142,8 +142,6 @@ def test_weighted_sum_records_nothing_under_no_grad_and_checks_under_anomaly():
         weighted_sum([Value(1e200)], [Value(1e200)], Value(0.0))
 
 
-
-
 def test_weighted_sum_names_a_bad_item_that_follows_good_ones():
     w = [Value(1.0), Value(2.0)]
     x3 = Value(3.0)
@@ -239,7 +237,7 @@ def test_the_fast_paths_switch_applies_at_once_and_undoes_itself_in_a_with_block
 def test_the_plain_engine_makes_each_node_through_the_table(monkeypatch):
     looked_up: list[str] = []
 
-    class Table(dict):  # type: ignore[type-arg]
+    class Table(dict):
         def __getitem__(self, name):
             looked_up.append(name)
             return super().__getitem__(name)

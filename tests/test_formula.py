@@ -84,6 +84,7 @@ def test_subexpressions_are_labelled_with_their_text():
         ("exp", "exp is a function"),
         ("9**9**9", "the exponent 387420489 at column 4 is too large"),
         ("1e999 * x", "the number 1e999 is too large"),
+        ("1" + "0" * 400 + " * x", r"the number 1000+ is too large at column 1"),
         ("x +", "not a valid formula"),
         ("import os", "not a valid formula"),
         ("", "empty"),
@@ -104,6 +105,13 @@ def test_exponents_that_depend_on_variables_are_computed_in_floats_not_refused()
 def test_too_long_formula_is_refused_before_parsing():
     with pytest.raises(FormulaError, match=f"the limit is {MAX_LENGTH}"):
         parse_formula("x+" * MAX_LENGTH + "x")
+
+
+def test_variable_values_are_real_numbers_not_bools_nor_ints_too_large_for_a_float():
+    with pytest.raises(TypeError, match=r"build_formula: values\['x'\] must be a real number"):
+        build_formula("x", {"x": True})
+    with pytest.raises(ValueError, match=r"values\['x'\] is too large for a float"):
+        build_formula("x", {"x": 10**400})
 
 
 def test_bad_variable_names_are_refused():

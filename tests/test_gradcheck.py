@@ -81,8 +81,24 @@ def test_rejects_bad_tolerances(kwargs, message):
         gradcheck(lambda x: x * x, [1.0], **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"eps": True}, TypeError, "gradcheck: eps must be a finite number > 0, got bool"),
+        ({"atol": False}, TypeError, "gradcheck: atol must be a finite number >= 0, got bool"),
+        ({"rtol": 10**400}, ValueError, "gradcheck: rtol is too large for a float"),
+        ({"inputs": [True]}, TypeError, r"gradcheck: input inputs\[0\] must be .* got bool"),
+        ({"inputs": [10**400]}, ValueError, r"input inputs\[0\] is too large for a float"),
+    ],
+)
+def test_bools_and_huge_ints_are_refused_naming_the_argument(kwargs, error, message):
+    arguments = {"inputs": [1.0], **kwargs}
+    with pytest.raises(error, match=message):
+        gradcheck(lambda x: x * x, **arguments)
+
+
 def test_rejects_non_numeric_inputs_and_outputs():
     with pytest.raises(TypeError, match="input inputs\\[0\\]"):
         gradcheck(lambda x: x, ["a"])  # type: ignore[list-item]
-    with pytest.raises(TypeError, match="must return a Value"):
+    with pytest.raises(TypeError, match="gradcheck: the result of f must be a Value or a real"):
         gradcheck(lambda x: "no", [1.0])  # type: ignore[arg-type,return-value]

@@ -76,20 +76,56 @@ def test_l2_is_the_sum_of_squares():
         (lambda: mse([1.0, 2.0], [1.0]), ValueError, "2 predictions but 1 targets"),
         (lambda: mse(1.0, [1.0, 2.0]), ValueError, "one prediction but 2 targets"),
         (lambda: mse([], []), ValueError, "empty batch"),
-        (lambda: bce(0.5, 2.0), ValueError, "between 0 and 1"),
+        (lambda: bce(0.5, 2.0), ValueError, r"bce: target must be a finite number in \[0, 1\]"),
         (lambda: bce(Value(0.0), 1.0), ValueError, "log"),
-        (lambda: cross_entropy([1.0, 2.0], 2), ValueError, "class index from 0 to 1"),
+        (
+            lambda: cross_entropy([1.0, 2.0], 2),
+            ValueError,
+            "cross_entropy: target class must be a whole number from 0 to 1, got 2",
+        ),
         (lambda: cross_entropy([1.0], 0), ValueError, "at least 2 class logits"),
         (
             lambda: mse("a", 1.0),  # type: ignore[arg-type]
             TypeError,
-            "prediction must be a Value or a number",
+            "mse: prediction must be a Value or a real number, got str",
         ),
-        (lambda: mse(1.0, math.inf), ValueError, "target must be finite"),
+        (lambda: mse(1.0, math.inf), ValueError, "mse: target must be a finite number, got inf"),
     ],
 )
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: hinge(Value(0.5), True),
+            "hinge: target must be a Value or a real number, got bool",
+        ),
+        (lambda: mse([1.0, 2.0], [0.0, False]), r"mse: target\[1\] must be .*, got bool"),
+        (lambda: bce(True, 1.0), "bce: prediction must be a Value or a real number, got bool"),
+        (lambda: cross_entropy([1.0, 2.0], True), "cross_entropy: target class .* got bool"),
+        (lambda: cross_entropy([1.0, 2.0], 1.0), "target class .* got float"),  # type: ignore[arg-type]
+        (lambda: cross_entropy([[1.0, True]], [0]), r"cross_entropy: logit\[1\] .* got bool"),
+    ],
+)
+def test_a_bool_is_never_a_prediction_a_target_or_a_class(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: mse(10**400, 1.0), "mse: prediction is too large for a float, got 1000"),
+        (lambda: hinge([1.0], [10**400]), r"hinge: target\[0\] is too large for a float"),
+        (lambda: cross_entropy([1.0, -(10**400)], 0), r"logit\[1\] is too large for a float"),
+    ],
+)
+def test_an_int_too_large_for_a_float_is_a_value_error_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
         call()
 
 

@@ -132,9 +132,9 @@ def test_activation_per_layer_and_seeds_reproduce():
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: MLP(0, [1]), "nin must be a positive int"),
+        (lambda: MLP(0, [1]), "MLP: nin must be a whole number >= 1, got 0"),
         (lambda: MLP(2, []), "non-empty list"),
-        (lambda: MLP(2, [3, 0]), "every layer size"),
+        (lambda: MLP(2, [3, 0]), r"MLP: nouts\[1\] must be a whole number >= 1, got 0"),
         (lambda: MLP(2, [3, 1], activation="swish"), "activation must be one of"),
         (lambda: MLP(2, [3, 1], activation=["relu"]), "1 activations given for 2 layers"),
         (lambda: MLP(2, [3], seed=1, rng=random.Random(1)), "seed or rng, not both"),
@@ -144,6 +144,45 @@ def test_activation_per_layer_and_seeds_reproduce():
 def test_bad_arguments_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: MLP(True, [1]), "MLP: nin must be a whole number >= 1, got bool: True"),
+        (lambda: MLP(2, [3, True]), r"MLP: nouts\[1\] must be a whole number >= 1, got bool"),
+        (lambda: MLP(2.0, [1]), "MLP: nin .* got float: 2.0"),  # type: ignore[arg-type]
+        (lambda: Neuron(True), "Neuron: nin must be a whole number"),
+        (lambda: Layer(2, True), "Layer: nout must be a whole number"),
+        (lambda: MLP(2, [1], seed=True), "MLP: seed must be None or a whole number, got bool"),
+        (lambda: Layer(2, 3, seed=True), "Layer: seed must be None or a whole number"),
+        (lambda: Neuron(2, seed=1.5), "Neuron: seed .* got float"),  # type: ignore[arg-type]
+    ],
+)
+def test_a_bool_or_a_float_is_not_a_size_or_a_seed(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
+
+
+def test_a_layer_given_seed_and_rng_refuses_instead_of_dropping_rng():
+    with pytest.raises(ValueError, match="Layer: give seed or rng, not both"):
+        Layer(2, 3, seed=1, rng=random.Random(1))
+
+
+def test_a_number_input_too_large_for_a_float_is_a_value_error_naming_the_input():
+    neuron = Neuron(2, seed=0)
+    with pytest.raises(ValueError, match=r"ReLUNeuron\(2\): input x2 is too large for a float"):
+        neuron([1.0, 10**400])
+    with pytest.raises(TypeError, match=r"ReLUNeuron\(2\): input x1 must be a Value or a real"):
+        neuron([True, 1.0])
+
+
+def test_a_saved_model_with_a_bad_shape_is_a_value_error_as_every_bad_document():
+    document = mlp_to_dict(MLP(2, [3, 1], seed=0))
+    with pytest.raises(ValueError, match=r"saved MLP: MLP: nouts\[0\] must be a whole number"):
+        mlp_from_dict({**document, "sizes": [2, True, 1]})
+    with pytest.raises(ValueError, match="saved MLP: load_state_dict: expected a mapping"):
+        mlp_from_dict({**document, "state": [0.0]})
 
 
 def test_a_neuron_takes_values_numbers_or_a_mix_and_names_itself_when_refusing():
@@ -165,7 +204,9 @@ def test_a_neuron_takes_values_numbers_or_a_mix_and_names_itself_when_refusing()
     # Numbers given to a neuron are its labelled inputs, as for a layer.
     leaves = [v for v in topological_order(neuron([1.0, -2.0, given])) if v._op == ""]
     assert {v.label for v in leaves} >= {"x1", "x2", "given"}
-    with pytest.raises(TypeError, match=r"LinearNeuron\(3\) inputs must be Values or numbers"):
+    with pytest.raises(
+        TypeError, match=r"LinearNeuron\(3\): input x2 must be a Value or a real number, got str"
+    ):
         neuron([Value(1.0), "two", 3.0])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"LinearNeuron\(3\) expects 3 input\(s\), got 2"):
         neuron([Value(1.0), Value(2.0)])
@@ -203,9 +244,22 @@ def test_state_dict_round_trips_through_json():
     [
         (lambda s: s.pop("layers.1.neurons.0.b"), r"missing \[layers\.1\.neurons\.0\.b\]"),
         (lambda s: s.update({"layers.9.w": 1.0}), r"unknown \[layers\.9\.w\]"),
-        (lambda s: s.update({"layers.0.neurons.0.w.0": "1.0"}), "must be a number, got str"),
-        (lambda s: s.update({"layers.0.neurons.0.w.0": math.nan}), "not finite"),
-        (lambda s: s.update({"layers.0.neurons.0.b": True}), "must be a number, got bool"),
+        (
+            lambda s: s.update({"layers.0.neurons.0.w.0": "1.0"}),
+            r"state\['layers.0.neurons.0.w.0'\] must be a real number, got str",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.w.0": math.nan}),
+            "must be a finite number, got nan",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.b": True}),
+            r"state\['layers.0.neurons.0.b'\] must be a real number, got bool: True",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.0.b": 10**400}),
+            r"state\['layers.0.neurons.0.b'\] is too large for a float, got 1000.*401 digits",
+        ),
     ],
 )
 def test_a_refused_state_leaves_the_model_unchanged(change, message):
@@ -213,8 +267,9 @@ def test_a_refused_state_leaves_the_model_unchanged(change, message):
     before = model.state_dict()
     state = {name: value + 1.0 for name, value in before.items()}
     change(state)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as info:
         model.load_state_dict(state)
+    assert str(info.value).endswith("the model is unchanged")
     assert model.state_dict() == before
 
 

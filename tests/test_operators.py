@@ -37,7 +37,9 @@ def engine_value_and_grads(fn, point):
 
 def same_float(a: float, b: float) -> bool:
     """Equal bit for bit, with NaN equal to NaN and the sign of zero kept."""
-    return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+    return (math.isnan(a) and math.isnan(b)) or (
+        a == b and math.copysign(1, a) == math.copysign(1, b)
+    )
 
 
 EDGE_CASES = [
@@ -120,9 +122,11 @@ def test_the_float_math_gives_ieee_results_instead_of_python_errors():
     assert ops.power(1e300, 2.0) == math.inf
     assert ops.power(-1e300, 3.0) == -math.inf
     assert ops.power(0.0, -1.0) == math.inf
-    assert ops.sigmoid(-1000.0) == 0.0 and ops.sigmoid(1000.0) == 1.0
+    assert ops.sigmoid(-1000.0) == 0.0
+    assert ops.sigmoid(1000.0) == 1.0
     assert math.isnan(ops.relu(math.nan))
-    assert ops.relu_slope(math.nan) == 1.0 and ops.relu_slope(0.0) == 0.0
+    assert ops.relu_slope(math.nan) == 1.0
+    assert ops.relu_slope(0.0) == 0.0
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,9 @@ def test_linear_decay_follows_micrograds_schedule():
     ("make", "message"),
     [
         (lambda: SGD([], lr=0.1), "no parameters"),
-        (lambda: SGD([Value(1.0)], lr=-1.0), r"lr must be in \[0.0, inf\]"),
+        (lambda: SGD([Value(1.0)], lr=-1.0), "SGD: lr must be a finite number >= 0, got -1.0"),
+        (lambda: SGD([Value(1.0)], lr=10**400), "SGD: lr is too large for a float"),
+        (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), r"betas\[0\] must be .* in \[0, 1\)"),
         (lambda: SGD([Value(1.0)], lr=math.nan), "lr must be a finite number"),
         (lambda: SGD([Value(1.0)], lr=0.1, momentum=1.5), "momentum"),
         (lambda: Adam([Value(1.0)], betas=(0.9,)), "betas must be a pair"),  # type: ignore[arg-type]
@@ -107,6 +109,24 @@ def test_linear_decay_follows_micrograds_schedule():
 )
 def test_bad_settings_are_refused(make, message):
     with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: SGD([Value(1.0)], lr=True), "SGD: lr must be a finite number >= 0, got bool"),
+        (lambda: Adam([Value(1.0)], lr=False), "Adam: lr must be a finite number >= 0, got bool"),
+        (lambda: SGD([Value(1.0)], lr=0.1, momentum=True), "SGD: momentum must be .* got bool"),
+        (lambda: Adam([Value(1.0)], betas=0.9), "Adam: betas must be a pair of numbers"),  # type: ignore[arg-type]
+        (
+            lambda: LinearDecay(SGD([Value(1.0)], lr=0.1), 1.0, 0.1, True),
+            "LinearDecay: total_steps must be a whole number >= 1, got bool",
+        ),
+    ],
+)
+def test_a_bool_is_never_a_setting(make, message):
+    with pytest.raises(TypeError, match=message):
         make()
 
 

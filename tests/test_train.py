@@ -9,7 +9,7 @@ import random
 import pytest
 
 from micrograd_like import losses
-from micrograd_like.datasets import make_moons, make_spiral
+from micrograd_like.datasets import make_moons, make_spiral, to_plus_minus_one
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP, Module, mlp_from_dict
 from micrograd_like.optim import SGD, Adam, LinearDecay
@@ -134,18 +134,135 @@ def test_fit_keeps_one_samples_graph_alive_at_a_time():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"loss": "huber"}, "loss must be one of"),
-        ({"steps": 0}, "steps must be a positive int"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"l2": -1.0}, "l2 must be a number >= 0"),
+        ({"loss": "huber"}, ValueError, "fit: loss must be one of"),
+        ({"steps": 0}, ValueError, "fit: steps must be a whole number >= 1, got 0"),
+        ({"batch_size": 0}, ValueError, "fit: batch_size must be a whole number >= 1, got 0"),
+        ({"l2": -1.0}, ValueError, "fit: l2 must be a finite number >= 0, got -1.0"),
+        ({"l2": 10**400}, ValueError, "fit: l2 is too large for a float, got 1000"),
+        # A bool is never a count or a number; nor is a float a count.
+        ({"steps": True}, TypeError, "fit: steps must be a whole number >= 1, got bool: True"),
+        ({"steps": 2.0}, TypeError, "fit: steps must be a whole number >= 1, got float: 2.0"),
+        ({"batch_size": True}, TypeError, "fit: batch_size must be a whole number >= 1, got bool"),
+        ({"l2": True}, TypeError, "fit: l2 must be a finite number >= 0, got bool: True"),
+        ({"seed": True}, TypeError, "fit: seed must be None or a whole number, got bool"),
+        ({"loss": 3}, TypeError, "fit: loss must be one of .* or a function, got int"),
     ],
 )
-def test_bad_arguments_are_refused(kwargs, message):
+def test_bad_arguments_are_refused_naming_the_argument_and_the_value(kwargs, error, message):
     X, y = make_moons(n=10, seed=0)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         fit(MLP(2, [2, 1], seed=0), X, y, progress=False, **kwargs)
+
+
+def test_targets_of_true_and_false_are_refused_not_read_as_labels():
+    X, y = make_moons(n=10, seed=0)
+    flags = [bool(label) for label in y]
+    with pytest.raises(TypeError, match=r"fit: y\[0\] must be a real number, got bool"):
+        fit(MLP(2, [2, 1], seed=0), X, flags, steps=1, progress=False)
+    with pytest.raises(TypeError, match=r"accuracy: y\[0\] must be a real number, got bool"):
+        accuracy(MLP(2, [2, 1], seed=0), X, flags, "hinge")
+
+
+# -- fit(loss=...) takes a name or a function of one sample --
+
+
+def fit_once(loss, y, outputs=1, **kwargs):
+    X, _ = make_moons(n=12, noise=0.2, seed=3)
+    model = MLP(2, [5, outputs], seed=4)
+    history = fit(model, X, y, loss=loss, optimizer=SGD(model.parameters(), lr=0.3), steps=3,
+                  batch_size=5, seed=7, l2=1e-3, progress=False, **kwargs)  # fmt: skip
+    return history, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize(
+    ("name", "function", "outputs", "labels"),
+    [
+        ("hinge", lambda outs, t: losses.hinge(outs[0], t), 1, [-1.0, 1.0]),
+        ("bce_with_logits", lambda outs, t: losses.bce_with_logits(outs[0], t), 1, [0.0, 1.0]),
+        ("mse", lambda outs, t: losses.mse(outs[0], t), 1, [0.5, -2.0, 3.0]),
+        ("cross_entropy", lambda outs, t: losses.cross_entropy(outs, int(t)), 3, [0, 1, 2]),
+    ],
+)
+def test_a_loss_function_trains_exactly_as_the_loss_of_that_name(name, function, outputs, labels):
+    y = [labels[i % len(labels)] for i in range(12)]
+    by_name, params_by_name = fit_once(name, y, outputs)
+    by_function, params_by_function = fit_once(function, y, outputs)
+    assert by_function.loss == by_name.loss
+    assert params_by_function == params_by_name
+    # How to read a function's outputs is not known, so it reports no accuracy.
+    assert by_function.accuracy == [None, None, None]
+    assert (by_name.accuracy[0] is None) == (name == "mse")
+
+
+def test_a_loss_function_gets_the_targets_as_given_and_all_the_outputs():
+    seen: list[tuple[int, float]] = []
+
+    def spy(outputs, target):
+        seen.append((len(outputs), target))
+        return losses.hinge(outputs[0], target)
+
+    y = [i % 2 for i in range(12)]
+    fit_once(spy, y, outputs=2)
+    assert {n for n, _ in seen} == {2}
+    assert {t for _, t in seen} == {0.0, 1.0}  # 0/1 are mapped to -1/+1 for "hinge" only
+
+
+def test_a_loss_function_must_return_a_value():
+    with pytest.raises(
+        TypeError, match=r"fit: loss\(outputs, target\) must return a Value, got float"
+    ):
+        fit_once(lambda outs, t: 0.5, [1.0] * 12)
+
+
+def test_predict_and_accuracy_take_loss_names_only():
+    X, y = make_moons(n=10, seed=0)
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(TypeError, match="accuracy: loss must be one of"):
+        accuracy(model, X, y, losses.hinge)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="predict: loss must be one of"):
+        predict(model, X, "huber")
+
+
+# -- the 0/1 to -1/+1 mapping and the meaning of l2 --
+
+
+def test_hinge_targets_are_mapped_by_datasets_to_plus_minus_one(monkeypatch):
+    from micrograd_like import train
+
+    calls: list[list[float]] = []
+
+    def spy(y):
+        calls.append(list(y))
+        return to_plus_minus_one(y)
+
+    monkeypatch.setattr(train, "to_plus_minus_one", spy)
+    X, y = make_moons(n=10, seed=0)
+    model = MLP(2, [2, 1], seed=0)
+    fit(model, X, y, loss="hinge", steps=1, progress=False)
+    assert calls == [[float(t) for t in y]]
+    assert accuracy(model, X, y, "hinge") == accuracy(model, X, to_plus_minus_one(y), "hinge")
+    assert len(calls) == 2
+
+
+def test_fit_l2_is_the_coefficient_of_losses_l2_which_is_weight_decay_of_twice_it():
+    X, y = make_moons(n=12, seed=0)
+    lam = 0.05
+    penalised, decayed = MLP(2, [4, 1], seed=1), MLP(2, [4, 1], seed=1)
+    fit(penalised, X, y, l2=lam, optimizer=SGD(penalised.parameters(), lr=0.5), steps=3,
+        progress=False)  # fmt: skip
+    fit(decayed, X, y, optimizer=SGD(decayed.parameters(), lr=0.5, weight_decay=2 * lam),
+        steps=3, progress=False)  # fmt: skip
+    for got, want in zip(penalised.parameters(), decayed.parameters(), strict=True):
+        assert got.data == pytest.approx(want.data, rel=1e-12, abs=1e-15)
+
+
+def test_cli_help_says_l2_is_the_coefficient_of_the_l2_penalty():
+    result = run_train("--help")
+    assert result.returncode == 0, result.stderr
+    help_text = " ".join(result.stdout.split())
+    assert "--l2 LAM the coefficient LAM of the L2 penalty LAM * sum(p*p)" in help_text
 
 
 def run_train(*args):
