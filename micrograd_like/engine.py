@@ -32,6 +32,7 @@ from micrograd_like.jupyter import value_mimebundle
 # fmt: off
 __all__ = ["NOT_COMPUTED", "PRIMITIVES", "Primitive", "Value", "backpropagate", "chain_rule",
            "power_by", "record", "topological_order"]
+_bare_node = object.__new__  # a Value without __init__'s checks: record() sets every field
 # fmt: on
 
 # -- 1. What a node stores --------------------------------------------------------------
@@ -201,7 +202,7 @@ def record(
     rule: Primitive, value: float, a: Value, da: Any, b: Value | None = None, db: Any = 0.0
 ) -> Value:
     """The node ``value = rule(a[, b])``, whatever the mode: callers consult it first."""
-    node = object.__new__(Value)  # every field is set here, as in __init__
+    node: Value = _bare_node(Value)
     node.data, node.grad, node.label = value, NOT_COMPUTED, ""
     node._rule, node._a, node._da = rule, a, da
     node._b, node._db = b, db

@@ -141,8 +141,11 @@ class Compiled:
         self._boundary = [(row[n], position[n]) for n in dict.fromkeys(boundary)]
         self._boundary_rows = np.array([r for r, _ in self._boundary], dtype=np.intp)
         self._shared_leaves = [(i, n) for i, n in enumerate(self._shared) if not n.inputs]
-        self._shared_ops: list[tuple[str, int, tuple[int, ...]]] = [
-            (_op_of(n), position[n], tuple(position[child] for child in n.inputs))
+        # (op, the node's position, its inputs' positions; -1 for no second input)
+        self._shared_ops: list[tuple[str, int, int, int]] = [
+            (_op_of(n), position[n], position[n.inputs[0]], position[n.inputs[-1]])
+            if len(n.inputs) == 2
+            else (_op_of(n), position[n], position[n.inputs[0]], -1)
             for n in self._shared
             if n.inputs
         ]
@@ -194,9 +197,11 @@ class Compiled:
         for i, leaf in self._shared_leaves:
             shared[i] = leaf.data
         shared_local = []
-        rules = {op: _float_rule(op) for op in {op for op, _, _ in self._shared_ops}}
-        for op, out_i, inputs in self._shared_ops:
-            out = rules[op](*(shared[i] for i in inputs))
+        # The table's rules, looked up once per step (not once per node).
+        rules = {op: _float_rule(op) for op in {op for op, *_ in self._shared_ops}}
+        for op, out_i, a_i, b_i in self._shared_ops:
+            rule = rules[op]
+            out = rule(shared[a_i]) if b_i < 0 else rule(shared[a_i], shared[b_i])
             shared[out_i] = out[0]
             shared_local.append(out)
         values[self._boundary_rows] = np.array([shared[i] for _, i in self._boundary])[:, None]
@@ -205,11 +210,12 @@ class Compiled:
         if self._y_row is not None:
             values[self._y_row] = ys
         # The per-sample part: one primitive over many rows at once.
+        arrays = {
+            (g.op, g.b is None): array_rule(g.op, 1 if g.b is None else 2) for g in self._groups
+        }  # the table's rows on arrays, looked up once per step
         with np.errstate(all="ignore"):
             for g in self._groups:
-                apply = array_rule(
-                    g.op, 1 if g.b is None else 2
-                )  # the row, once per group and step
+                apply = arrays[g.op, g.b is None]
                 if g.b is None:
                     out, g.d_a = apply(values[g.a])
                 else:
@@ -232,12 +238,13 @@ class Compiled:
             shared_grads[i] = total
         if self._loss_position is not None:
             shared_grads[self._loss_position] = 1.0
-        for (_, out_i, inputs), out in zip(
+        for (_, out_i, a_i, b_i), out in zip(
             reversed(self._shared_ops), reversed(shared_local), strict=True
         ):
             upstream = shared_grads[out_i]
-            for i, local in zip(inputs, out[1:], strict=True):
-                shared_grads[i] += upstream * local
+            shared_grads[a_i] += upstream * out[1]
+            if b_i >= 0:
+                shared_grads[b_i] += upstream * out[2]
         for p, i in self._param_positions:
             p.grad = shared_grads[i]
         for p in self._unused_params:
