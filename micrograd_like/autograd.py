@@ -4,7 +4,10 @@
 them instead, and leave every ``.grad`` as it was, like ``torch.autograd.grad``.
 They run the engine's own chain-rule loop (`micrograd_like.engine.backpropagate`)
 on borrowed ``.grad`` fields: each node's grad is set aside, the loop runs from
-zero, its results are collected, and the old grads are put back.
+zero, its results are collected, and the old grads are put back. So while one of
+them runs, the ``.grad`` of the graph's nodes hold its work in progress: do not
+read them from another thread meanwhile, nor call one on the same graph from a
+hand-written ``_backward``.
 
 With ``create_graph=True`` the gradients are Values with a graph of their own,
 so they can be differentiated again: that is how `hessian` and `hvp` get second

@@ -60,7 +60,7 @@ class Value:
     """
 
     # Fields, not a closure: no node refers back to itself, so a graph that nobody holds is
-    # freed at once, and a node takes about 100 bytes.
+    # freed at once, and a node takes about 110 bytes.
     __slots__ = ("_a", "_b", "_da", "_db", "_rule", "data", "grad", "label")
     data: float
     grad: Any  # a float once a backward pass is here (a Value with create_graph)
@@ -99,7 +99,8 @@ class Value:
     @property
     def local_grads(self) -> tuple[float, ...] | None:
         """d(self)/d(input) for each input, the chain rule's factors; None if built by hand."""
-        return None if self._da is None else (self._da, self._db)[: len(self.inputs)]
+        known = self._da is not None or self._a is None  # a leaf's are (), always
+        return (self._da, self._db)[: len(self.inputs)] if known else None
 
     # Whether a backward pass has set grad yet; then the operations, one per line: a row of
     # the table (section 2), or built from rows.
@@ -135,8 +136,7 @@ class Value:
     _prev, _op = inputs, op  # micrograd's names (section 6)
 
     @property
-    def _backward(self) -> Callable[[], None]:
-        """This node's chain-rule step, as micrograd's ``_backward`` closure."""
+    def _backward(self) -> Callable[[], None]:  # this node's chain-rule step, as micrograd's
         return lambda: chain_rule([self] if self._a is not None else [])
 
     @_backward.setter
@@ -167,6 +167,8 @@ PRIMITIVES: dict[str, Primitive] = {
 def power_by(n: float) -> Primitive:
     """``a ** n`` for a constant n, named ``**n`` as micrograd: the ``"**"`` row at b = n."""
     rule: Callable[..., tuple[Any, ...]] = PRIMITIVES["**"].apply  # type: ignore[assignment]
+    b = ops.as_float(n, "pow")  # refuses an int too large for a float, naming the operation
+    n = int(n) if isinstance(n, int) else b  # an int stays one, as micrograd names it: "**2"
     # The constant gets no gradient: the row's last column is dropped.
     return Primitive(f"**{n}", lambda a: rule(a, n)[:2], lambda a: ops.check_constant_power(a, n))
 
@@ -198,9 +200,7 @@ def _constant(x: object, op: str) -> Value | None:
     return Value(ops.as_float(x, op)) if isinstance(x, Real) else None  # a number: a leaf
 
 
-def record(
-    rule: Primitive, value: float, a: Value, da: Any, b: Value | None = None, db: Any = 0.0
-) -> Value:
+def record(rule: Primitive, value: float, a: Value, da: Any, b: Any = None, db: Any = 0.0) -> Value:
     """The node ``value = rule(a[, b])``, whatever the mode: callers consult it first."""
     node: Value = _bare_node(Value)
     node.data, node.grad, node.label = value, NOT_COMPUTED, ""
@@ -215,8 +215,8 @@ def record(
 def topological_order(*roots: Value, leaves: bool = True) -> list[Value]:
     """Every node below the roots, each after all of its inputs (leaves=False: operations).
 
-    A depth-first search in argument order, without recursion, so a chain of a million
-    nodes is fine: a leaf is listed when it is met, an operation once its inputs are.
+    A depth-first search in argument order, without recursion (a million-node chain is
+    fine): a leaf is listed when it is met, an operation once all of its inputs are.
     """
     order: list[Value] = []
     visited: set[Value] = set()
@@ -254,15 +254,14 @@ def backpropagate(
 ) -> list[Value]:
     """Adds d(sum of gradient x output)/d(node) to every grad below; returns the operations.
 
-    Leaves accumulate, as in PyTorch; inner nodes start again from 0. With create_graph
-    every grad is a Value, whose graph can be differentiated again.
+    Leaves accumulate, as in PyTorch, inner nodes start again from 0; create_graph: Values.
     """
+    if not all(isinstance(g, Real) and not isinstance(g, bool) for g in gradients):
+        raise TypeError(f"backward(): gradient must be a real number, got {gradients!r}")
     operations = topological_order(*outputs, leaves=False)
     for node in operations:
         node.grad = NOT_COMPUTED
     for out, gradient in zip(outputs, gradients, strict=True):
-        if not isinstance(gradient, Real) or isinstance(gradient, bool):
-            raise TypeError(f"backward(): gradient must be a real number, got {gradient!r}")
         seed = Value(float(gradient)) if create_graph else gradient  # 1, as micrograd's seed
         out.grad = seed if out.grad is NOT_COMPUTED else out.grad + seed
     chain_rule(reversed(operations), create_graph)

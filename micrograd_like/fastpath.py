@@ -1,17 +1,19 @@
-"""Opt-in speed outside the engine: a neuron's weighted sum built in one loop.
+"""Speed outside the engine, on by default: a neuron's weighted sum and its ReLU.
 
-A neuron computes ``b + w0*x0 + w1*x1 + ...``, and in a network those ``*``
-and ``+`` nodes are nearly all of the graph. `weighted_sum` makes exactly the
-nodes of that expression, left to right, with the same values and local
-derivatives, but without Python's operator dispatch and a table lookup for
-each: the forward pass of an MLP takes about half the time.
+A neuron computes ``relu(b + w0*x0 + w1*x1 + ...)``, and in a network those
+``*``, ``+`` and ReLU nodes are nearly all of the graph. `weighted_sum` makes
+exactly the nodes of the sum, left to right, and `relu` the ReLU node, with the
+same values and local derivatives as the operators, but without Python's
+operator dispatch and a table lookup for each node. Both make their nodes with
+the engine's own `micrograd_like.engine.record`. Notebook 04 measures what that
+buys: an MLP's forward pass takes several times less time.
 
-The fast path obeys the table. It specialises on the built-in ``"*"`` and
-``"+"`` rows (d(w*x)/dw = x, d(w*x)/dx = w, d(s+p)/ds = d(s+p)/dp = 1), so once
-per call it checks that both rows are still the built-in ones. If a row has
-been edited, or `fast_paths` is off, or ``no_grad``/``detect_anomaly`` is
-active, or an item is not a Value, the sum is built by the expression itself,
-operator by operator, from whatever the table says.
+The fast path obeys the table. It specialises on the built-in ``"*"``, ``"+"``
+and ``"ReLU"`` rows (d(w*x)/dw = x, d(w*x)/dx = w, d(s+p)/ds = d(s+p)/dp = 1,
+d relu(z)/dz = 0 or 1), so once per call it checks that those rows are still
+the built-in ones. If a row has been edited, or `fast_paths` is off, or
+``no_grad``/``detect_anomaly`` is active, or an item is not a Value, the nodes
+are made by the operators themselves, from whatever the table says.
 
 Example:
     >>> from micrograd_like import Value, fast_paths, weighted_sum
@@ -121,6 +123,7 @@ def weighted_sum(
     if len(ws) != len(xs):
         raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
     fast = _fast() and PRIMITIVES["*"] is _BUILT_IN_MUL and PRIMITIVES["+"] is _BUILT_IN_ADD
+    start = _operand(start)  # a number (the default 0.0) becomes a constant leaf, as below
     built = _one_loop(ws, xs, start) if fast else None
     if built is not None:
         return built

@@ -14,11 +14,12 @@ operations on NumPy arrays that hold the whole batch, row by row:
 3. **Replay.** Each step runs the plan forward, then backward, and writes
    each parameter's batch-mean gradient into its ``.grad``.
 
-The local derivatives come from the engine's table, `micrograd_like.PRIMITIVES`.
-For its built-in rows this module has array versions (`ARRAY_RULES`, checked
-against the rows by the tests); once per step it checks that a row is still
-the built-in one. A row you have edited is evaluated as it is, element by
-element: slower, but your derivative is the one the replay uses.
+The local derivatives come from the engine's table, `micrograd_like.PRIMITIVES`,
+as it is when the graph is traced, like any graph built then. For its built-in
+rows this module has array versions (`ARRAY_RULES`, checked against the rows by
+the tests); the trace checks, once per primitive, that a row is still the
+built-in one. A row you have edited is evaluated as it is, element by element:
+slower, but your derivative is the one the replay uses.
 
 What breaks a trace: Python control flow on ``.data`` (``if score.data > 0:``),
 or any number computed from an input's data, because the replay repeats the
@@ -57,7 +58,8 @@ class TraceError(RuntimeError):
 class _Group:
     """Nodes of one depth made by one primitive: a few NumPy operations each way."""
 
-    op: str  # the primitive, as Value.op names it: its rule is looked up at every step
+    op: str  # the primitive, as Value.op names it
+    apply: Callable[..., tuple[Any, ...]]  # its row of the table on arrays, as at the trace
     out: Any  # int array: the rows of the outputs
     a: Any  # int array: the rows of the first inputs
     b: Any  # int array or None: the rows of the second inputs
@@ -132,7 +134,15 @@ class Compiled:
             a = rows([n.inputs[0] for n in members])
             b = rows([n.inputs[1] for n in members]) if len(members[0].inputs) == 2 else None
             self._groups.append(
-                _Group(key[1], rows(members), a, b, _summation(np, a), _summation(np, b))
+                _Group(
+                    key[1],
+                    array_rule(key[1], 1 if b is None else 2),
+                    rows(members),
+                    a,
+                    b,
+                    _summation(np, a),
+                    _summation(np, b),
+                )
             )
         # Everything else is the same for every sample: leaves and nodes made of them.
         # It runs on floats, from flat lists of positions rather than from the nodes.
@@ -149,6 +159,8 @@ class Compiled:
             for n in self._shared
             if n.inputs
         ]
+        # The table's rules on floats, as at the trace: looked up once per primitive.
+        self._rules = {op: _float_rule(op) for op in {op for op, *_ in self._shared_ops}}
         self._param_positions = [(p, position[p]) for p in self.params if p in position]
         self._x_rows = [row[x] for x in xs]
         self._y_row = row.get(y)
@@ -197,8 +209,7 @@ class Compiled:
         for i, leaf in self._shared_leaves:
             shared[i] = leaf.data
         shared_local = []
-        # The table's rules, looked up once per step (not once per node).
-        rules = {op: _float_rule(op) for op in {op for op, *_ in self._shared_ops}}
+        rules = self._rules
         for op, out_i, a_i, b_i in self._shared_ops:
             rule = rules[op]
             out = rule(shared[a_i]) if b_i < 0 else rule(shared[a_i], shared[b_i])
@@ -210,16 +221,12 @@ class Compiled:
         if self._y_row is not None:
             values[self._y_row] = ys
         # The per-sample part: one primitive over many rows at once.
-        arrays = {
-            (g.op, g.b is None): array_rule(g.op, 1 if g.b is None else 2) for g in self._groups
-        }  # the table's rows on arrays, looked up once per step
         with np.errstate(all="ignore"):
             for g in self._groups:
-                apply = arrays[g.op, g.b is None]
                 if g.b is None:
-                    out, g.d_a = apply(values[g.a])
+                    out, g.d_a = g.apply(values[g.a])
                 else:
-                    out, g.d_a, g.d_b = apply(values[g.a], values[g.b])
+                    out, g.d_a, g.d_b = g.apply(values[g.a], values[g.b])
                 values[g.out] = out
         # Backward: d(mean loss)/d(row), per sample.
         grads = np.zeros((self._order_size, batch))
@@ -270,12 +277,13 @@ class Compiled:
 
 
 def _op_of(node: Value) -> str:
-    if node.local_grads is None:
+    op = node.op
+    if node.local_grads is None or (op not in PRIMITIVES and _exponent(op) is None):
         raise TraceError(
-            f"jit: the node {node.label or node.op!r} was built by hand; only the table's "
-            f"primitives can be replayed"
+            f"jit: the node {node.label or op!r} was built by hand or by a rule that is not "
+            f"a row of the table; only the table's primitives can be replayed"
         )
-    return node.op
+    return op
 
 
 def _exponent(op: str) -> float | None:
@@ -291,11 +299,19 @@ def _float_rule(op: str) -> Callable[..., tuple[Any, ...]]:
     return rule.apply
 
 
+def _array_power(a: Any, b: Any) -> Any:
+    """`micrograd_like.operators.power` on arrays: at +-0 with b = +-0.5, PyTorch's sqrt."""
+    np = _numpy()
+    half = (a == 0) & (np.abs(b) == 0.5)
+    return np.where(half, np.where(b > 0, np.sqrt(a), np.copysign(np.inf, a)), np.power(a, b))
+
+
 def _array_pow(a: Any, b: Any) -> tuple[Any, Any, Any]:
     np = _numpy()
-    p = np.power(a, b)
-    d_a = np.where(b == 0, 0.0, b * np.power(a, b - 1))  # 0 where b == 0, as the row
-    d_b = np.where(a == 0, np.where(b >= 0, 0.0, -np.inf), p * np.log(a))
+    p = _array_power(a, b)
+    d_a = np.where(b == 0, 0.0, b * _array_power(a, b - 1))  # 0 where b == 0, as the row
+    at_zero = np.where(b >= 0, 0.0, np.where(b < 0, -np.inf, np.nan))  # PyTorch's values
+    d_b = np.where(a == 0, at_zero, p * np.log(a))
     return p, d_a, d_b
 
 

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from micrograd_like import validate
-from micrograd_like.engine import Value
+from micrograd_like.engine import NOT_COMPUTED, Value
 from micrograd_like.fastpath import relu, weighted_sum
 
 # Recording moved to its own module; these names stay importable from nn, where they began.
@@ -144,7 +144,7 @@ class Module:
     def zero_grad(self) -> None:
         """Sets every parameter's grad to 0, before the next backward pass."""
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = NOT_COMPUTED  # 0, as micrograd: no backward pass has reached it
 
     def state_dict(self) -> dict[str, float]:
         """Every parameter's value by name: plain data, ready for ``json.dump``."""

@@ -30,6 +30,7 @@ __all__ = [
     "d_power_exponent",
     "exp",
     "log",
+    "long_int",
     "number",
     "power",
     "relu",
@@ -53,10 +54,15 @@ def as_float(x: Any, op: str) -> float:
     try:
         return float(x)
     except OverflowError:
-        digits = len(str(x).lstrip("-"))
-        raise OverflowError(
-            f"{op}: {str(x)[:12]}... ({digits} digits) is too large for a float"
-        ) from None
+        raise OverflowError(f"{op}: {long_int(x)} is too large for a float") from None
+
+
+def long_int(x: int) -> str:
+    """A long int as a message shows it: its first digits and how many there are."""
+    if x.bit_length() > 13_000:  # past 4,300 digits, Python refuses to print an int
+        return f"an int of about {int(x.bit_length() * math.log10(2)) + 1} digits"
+    text = str(x)
+    return f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
 
 
 def exp(x: Any) -> Any:
@@ -100,15 +106,20 @@ def relu_slope(x: Any) -> float:
 
 
 def power(a: Any, b: Any) -> Any:
-    """The power a ** b; overflow and 0 ** -n give inf; ``(±0) ** ±0.5`` as PyTorch's sqrt."""
+    """The power a ** b; overflow and 0 ** -n give inf; ``(±0) ** ±0.5`` as PyTorch's sqrt.
+
+    PyTorch takes that square root for a number exponent, ``x ** 0.5``; with a tensor
+    exponent it gives +0.0 at -0.0 where this gives -0.0, since a rule cannot tell them apart.
+    """
     if not (isinstance(a, _NUMBER) and isinstance(b, _NUMBER)):
         return a**b
     if a == 0 and b in (0.5, -0.5):  # sqrt(-0.0) is -0.0
         return math.sqrt(a) if b > 0 else math.copysign(math.inf, a)
     try:
-        return float(a**b)
-    except ZeroDivisionError:
-        return math.inf
+        result = a**b
+        return math.nan if isinstance(result, complex) else float(result)  # no real result
+    except ZeroDivisionError:  # 0 ** -n: inf, with the sign of a for an odd n (IEEE 754's pow)
+        return math.copysign(math.inf, a) if b % 2 == 1 else math.inf
     except OverflowError:
         return -math.inf if a < 0 and b % 2 == 1 else math.inf
 
@@ -130,8 +141,10 @@ def d_power_exponent(p: Any, a: Any, b: Any) -> Any:
 
     NaN for a < 0, where only a constant exponent is allowed, and its derivative is dropped.
     """
+    if isinstance(b, _NUMBER) and not isinstance(a, _NUMBER):
+        return 0.0  # a constant exponent (x ** 2 with create_graph): its column is dropped
     if number(a) == 0:
-        return 0.0 if number(b) >= 0 else -math.inf
+        return 0.0 if number(b) >= 0 else -math.inf if number(b) < 0 else math.nan
     return p * log(a) if number(a) > 0 else math.nan
 
 
@@ -158,7 +171,6 @@ def check_power(a: float, b: float) -> None:
 
 
 def check_constant_power(a: float, n: Any) -> None:
-    """The domain of ``a ** n`` for a constant n: a real result, and an n that fits a float."""
-    as_float(n, "pow")
+    """The domain of ``a ** n`` for a constant n: a real result."""
     if a < 0 and math.isfinite(n) and n != int(n):
         raise ValueError(f"pow: ({a!r}) ** {n!r} has no real result (negative base, fraction)")

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from micrograd_like import validate
-from micrograd_like.engine import Value
+from micrograd_like.engine import NOT_COMPUTED, Value
 
 __all__ = ["SGD", "Adam", "LinearDecay", "Optimizer"]
 
@@ -59,7 +59,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Sets every parameter's grad to 0."""
         for p in self.params:
-            p.grad = 0.0
+            p.grad = NOT_COMPUTED  # 0, as micrograd: no backward pass has reached it
 
     def step(self) -> None:
         """Updates every parameter from its grad."""

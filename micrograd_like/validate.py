@@ -50,6 +50,8 @@ import math
 import numbers
 from collections.abc import Sequence
 
+from micrograd_like.operators import long_int
+
 __all__ = [
     "count",
     "is_real",
@@ -66,12 +68,10 @@ _SHOWN_LENGTH = 40
 
 def _shown(x: object) -> str:
     """The value as a message shows it: its repr, cut short when long (a 400-digit int)."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 128:
+        return long_int(x)  # repr() refuses an int of more than 4,300 digits
     text = repr(x)
-    if len(text) <= _SHOWN_LENGTH:
-        return text
-    if isinstance(x, numbers.Integral):
-        return f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
-    return f"{text[:_SHOWN_LENGTH]}..."
+    return text if len(text) <= _SHOWN_LENGTH else f"{text[:_SHOWN_LENGTH]}..."
 
 
 def _kind_of(x: object) -> str:

@@ -649,7 +649,10 @@ def backprop_steps(
     operation, in the order backward() does: it is highlighted, and its
     inputs' grads grow by (its grad) x (local derivative). Grads not reached
     yet show as "not computed". The real ``.grad`` fields are not touched:
-    the frames compute their own gradients, as from a fresh zero_grad.
+    the frames compute their own gradients, as from a fresh zero_grad. They do
+    it with the engine's own chain-rule loop, on the nodes' ``.grad`` fields
+    borrowed for the purpose (`micrograd_like.autograd.borrowed_grads`) and
+    given back before the first frame is yielded.
 
     Args:
         root: The value to backpropagate from.

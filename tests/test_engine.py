@@ -545,7 +545,7 @@ def test_backward_through_a_hand_built_node_reaches_only_what_its_step_passes():
 FIRST_HAND_BUILT_NODE = """
 from micrograd_like import Value
 x = Value(2.0)
-(x * x).backward()  # plain graphs first: backward() has not seen a hand-written step yet
+(x * x).backward()  # plain graphs first, then the first hand-built node of the process
 assert x.grad == 4.0
 a = Value(3.0)
 double = Value(2 * a.data, (a,), "double")

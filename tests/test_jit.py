@@ -146,7 +146,7 @@ DOMAINS = {
     "+": (ANY_FLOAT := st.floats(-50, 50, allow_nan=False), ANY_FLOAT),
     "*": (ANY_FLOAT, ANY_FLOAT),
     "/": (ANY_FLOAT, st.floats(0.01, 50) | st.floats(-50, -0.01)),
-    "**": (st.floats(0.0, 5.0), st.floats(-3, 3)),
+    "**": (st.floats(0.0, 5.0) | st.just(-0.0), st.floats(-3, 3) | st.sampled_from([0.5, -0.5])),
     "exp": (ANY_FLOAT,),
     "log": (st.floats(1e-3, 50),),
     "tanh": (ANY_FLOAT,),
@@ -154,14 +154,18 @@ DOMAINS = {
     "ReLU": (ANY_FLOAT | st.just(0.0) | st.just(math.nan),),
     "**2": (ANY_FLOAT,),
     "**-1": (st.floats(0.01, 50),),
-    "**0.5": (st.floats(0.0, 50),),
+    "**0.5": (st.floats(0.0, 50) | st.just(-0.0),),
+    "**-0.5": (st.floats(0.01, 50) | st.just(0.0) | st.just(-0.0),),
     "**0": (ANY_FLOAT,),
 }
 
 
 def same(a: float, b: float) -> bool:
     # NumPy's tanh and exp may differ from libm's in the last bit, and 1 - t*t magnifies that.
-    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    close = math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return close and (a != 0 or math.copysign(1, a) == math.copysign(1, b))  # -0.0 is not 0.0
 
 
 @pytest.mark.parametrize("op", list(DOMAINS))
