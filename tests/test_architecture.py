@@ -81,8 +81,8 @@ def _patched_name(call: ast.Call, modules: set[str]) -> str | None:
         return dotted if private else None
     if isinstance(first, ast.Name) and first.id in modules and len(call.args) > 1:
         second = call.args[1]
-        if isinstance(second, ast.Constant) and is_private(str(second.value)):
-            return f"{first.id}.{second.value}"
+        if isinstance(second, ast.Constant) and isinstance(second.value, str):
+            return f"{first.id}.{second.value}" if is_private(second.value) else None
     return None
 
 
