@@ -75,11 +75,11 @@ class Value:
         self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
     ) -> None:
         children = tuple(_children)
-        if not isinstance(data, Real) or isinstance(data, bool):
+        if type(data) is not float and (not isinstance(data, Real) or isinstance(data, bool)):
             raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
         if not (isinstance(label, str) and isinstance(_op, str)):
             raise TypeError(f"Value(): label and _op must be str, got {label!r}, {_op!r}")
-        if len(children) > 2 or not all(isinstance(c, Value) for c in children):
+        if children and (len(children) > 2 or not all(isinstance(c, Value) for c in children)):
             raise TypeError(f"Value(): _children must be at most two Values, got {children!r}")
         self.data, self.grad, self.label = ops.as_float(data, "Value()"), NOT_COMPUTED, label
         self._rule = Primitive(_op, None) if children or _op else None
@@ -197,7 +197,8 @@ def _apply(op: str | Primitive, *operands: Value | float) -> Value:
 
 
 def _constant(x: object, op: str) -> Value | None:
-    return Value(ops.as_float(x, op)) if isinstance(x, Real) else None  # a number: a leaf
+    """A number in an expression becomes a constant leaf; anything else gives None."""
+    return Value(ops.as_float(x, op)) if type(x) is float or isinstance(x, Real) else None
 
 
 def record(rule: Primitive, value: float, a: Value, da: Any, b: Any = None, db: Any = 0.0) -> Value:
