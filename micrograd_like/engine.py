@@ -75,7 +75,7 @@ class Value:
         self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
     ) -> None:
         children = tuple(_children)
-        if type(data) is not float and (not isinstance(data, Real) or isinstance(data, bool)):
+        if type(data) is not float and not ops.is_real(data):
             raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
         if not (isinstance(label, str) and isinstance(_op, str)):
             raise TypeError(f"Value(): label and _op must be str, got {label!r}, {_op!r}")
@@ -257,7 +257,7 @@ def backpropagate(
 
     Leaves accumulate, as in PyTorch, inner nodes start again from 0; create_graph: Values.
     """
-    if not all(isinstance(g, Real) and not isinstance(g, bool) for g in gradients):
+    if not all(map(ops.is_real, gradients)):
         raise TypeError(f"backward(): gradient must be a real number, got {gradients!r}")
     operations = topological_order(*outputs, leaves=False)
     for node in operations:

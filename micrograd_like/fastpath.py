@@ -123,12 +123,11 @@ def weighted_sum(
     if len(ws) != len(xs):
         raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
     fast = _fast() and PRIMITIVES["*"] is _BUILT_IN_MUL and PRIMITIVES["+"] is _BUILT_IN_ADD
-    start = _operand(start)  # a number (the default 0.0) becomes a constant leaf, as below
-    built = _one_loop(ws, xs, start) if fast else None
+    total = _operand(start)  # a number (the default 0.0) becomes a constant leaf
+    built = _one_loop(ws, xs, total) if fast else None
     if built is not None:
         return built
     # The expression itself, operator by operator: numbers become constant leaves first.
-    total = _operand(start)
     for w, x in zip(ws, xs, strict=True):
         total = total + _operand(w) * _operand(x)
     return total

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "d_power_base",
     "d_power_exponent",
     "exp",
+    "is_real",
     "log",
     "long_int",
     "number",
@@ -42,6 +44,11 @@ __all__ = [
 
 # A number is an int or a float; anything else given to these functions is a Value.
 _NUMBER = (int, float)
+
+
+def is_real(x: object) -> bool:
+    """Whether x is a real number by the package's rule: any ``numbers.Real`` but a bool."""
+    return isinstance(x, Real) and not isinstance(x, bool)
 
 
 def number(x: Any) -> float:

@@ -50,7 +50,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from micrograd_like.operators import long_int
+from micrograd_like.operators import is_real, long_int
 
 __all__ = [
     "count",
@@ -77,11 +77,6 @@ def _shown(x: object) -> str:
 def _kind_of(x: object) -> str:
     """What a TypeError says it got: the type and the value, e.g. ``bool: True``."""
     return f"{type(x).__name__}: {_shown(x)}"
-
-
-def is_real(x: object) -> bool:
-    """Whether x is a real number by the package's rule: any ``numbers.Real`` but a bool."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def real(
