@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import unicodedata
 from collections.abc import Callable, Mapping
 
 from micrograd_like import validate
@@ -78,8 +79,51 @@ class FormulaError(ValueError):
 
 
 def _where(node: ast.AST) -> str:
+    """Where node starts, as " at column C" (or "line L, column C"), counted from 1."""
     column = getattr(node, "col_offset", None)
-    return "" if column is None else f" at column {column + 1}"
+    if column is None:
+        return ""
+    line = getattr(node, "lineno", 1)
+    return f" at column {column + 1}" if line == 1 else f" at line {line}, column {column + 1}"
+
+
+def _in_characters(text: str, tree: ast.AST) -> None:
+    """Turns the tree's positions into characters of the text as typed.
+
+    `ast` counts columns in UTF-8 bytes of the text it parsed, which was
+    stripped; a learner counts characters of what they typed (a full-width letter is 3 bytes).
+    """
+    lines = text.split("\n")
+    lead = len(lines[0]) - len(lines[0].lstrip())  # the stripped leading spaces
+
+    def chars(line: int, offset: int) -> int:
+        shift = lead if line == 1 else 0
+        source = lines[line - 1][shift:].encode("utf-8")
+        return len(source[:offset].decode("utf-8", "replace")) + shift
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr):
+            node.col_offset = chars(node.lineno, node.col_offset)
+            if node.end_lineno is not None and node.end_col_offset is not None:
+                node.end_col_offset = chars(node.end_lineno, node.end_col_offset)
+
+
+def _segment(text: str, node: ast.expr) -> str | None:
+    """The text of node as typed, when it lies on one line (positions in characters)."""
+    if node.lineno != node.end_lineno:
+        return None
+    return text.split("\n")[node.lineno - 1][node.col_offset : node.end_col_offset]
+
+
+def _syntax_error(text: str, error: SyntaxError) -> FormulaError:
+    line, offset = error.lineno or 1, error.offset or 0
+    lines = text.split("\n")
+    if line == 1:  # Python counted in the stripped text
+        offset += len(lines[0]) - len(lines[0].lstrip())
+    if not 1 <= line <= len(lines) or not 1 <= offset <= len(lines[line - 1]):
+        return FormulaError(f"not a valid formula: {error.msg} at the end")
+    where = f"column {offset}" if line == 1 else f"line {line}, column {offset}"
+    return FormulaError(f"not a valid formula: {error.msg} at {where}")
 
 
 def _refuse(node: ast.AST, what: str) -> FormulaError:
@@ -105,12 +149,14 @@ def parse_formula(text: str) -> ast.Expression:
         raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if not text.strip():
         raise FormulaError("the formula is empty")
+    text = text.rstrip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text.lstrip(), mode="eval")
     except SyntaxError as error:
-        raise FormulaError(f"not a valid formula: {error.msg} at column {error.offset}") from None
+        raise _syntax_error(text, error) from None
     except (RecursionError, MemoryError):
         raise FormulaError("the formula is nested too deeply") from None
+    _in_characters(text, tree)
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         raise FormulaError(f"the formula has {len(nodes)} parts; the limit is {MAX_NODES}")
@@ -147,22 +193,19 @@ def _check(node: ast.AST) -> None:
     raise _refuse(node, _REFUSALS.get(type(node), f"{type(node).__name__} is"))
 
 
-def _constant(node: ast.expr) -> float | None:
-    """The value of a subexpression made of numbers only, else None."""
-    names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
-    if names:
-        return None
-    with_values = _Builder({}, "")
-    return with_values.visit(node).data
-
-
 class _Builder:
     def __init__(self, values: Mapping[str, Value], text: str) -> None:
         self.values = values
         self.text = text
 
-    def label(self, node: ast.AST, value: Value) -> Value:
-        segment = ast.get_source_segment(self.text, node) if self.text else None
+    def constant(self, node: ast.expr) -> float | None:
+        """The value of a subexpression made of numbers only, else None."""
+        if any(isinstance(n, ast.Name) for n in ast.walk(node)):
+            return None
+        return _Builder({}, self.text).visit(node).data
+
+    def label(self, node: ast.expr, value: Value) -> Value:
+        segment = _segment(self.text, node)
         if segment is not None and not value.label:
             value.label = segment if len(segment) <= _LABEL_LENGTH else ""
         return value
@@ -172,7 +215,9 @@ class _Builder:
             try:  # an int literal of 400 digits, or 1e999 (which Python reads as inf)
                 return Value(validate.real(node.value, "a number", "formula"))
             except ValueError:
-                written = ast.get_source_segment(self.text, node) or ast.unparse(node)
+                written = _segment(self.text, node) or ast.unparse(node)
+                if len(written) > _LABEL_LENGTH:  # a 400-digit literal, shown in one short line
+                    written = f"{written[:12]}... ({len(written)} characters)"
                 raise FormulaError(f"the number {written} is too large{_where(node)}") from None
         if isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
@@ -192,7 +237,7 @@ class _Builder:
 
     def binary(self, node: ast.BinOp) -> Value:
         if isinstance(node.op, ast.Pow):
-            exponent = _constant(node.right)
+            exponent = self.constant(node.right)
             if exponent is not None:
                 if not abs(exponent) <= MAX_CONSTANT_EXPONENT:
                     raise FormulaError(
@@ -229,19 +274,26 @@ def build_formula(text: str, values: Mapping[str, float]) -> tuple[Value, dict[s
 
     Raises:
         FormulaError: If the formula is refused or a variable has no value.
-        ValueError: If a name in values is not an identifier, its number is too
-            large for a float, or an operation is outside its domain
-            (``log(0)``); the message names it.
+        ValueError: If a name in values is not an identifier (names are read in
+            NFKC form, as Python reads them: a full-width x is x), two names are the same
+            name in that form, a number is too large for a float, or an
+            operation is outside its domain (``log(0)``); the message names it.
         TypeError: If a value is not a real number (a bool neither).
         ZeroDivisionError: On division by zero.
     """
     tree = parse_formula(text)
     leaves: dict[str, Value] = {}
-    for name, number in values.items():
-        if not name.isidentifier() or name in FUNCTIONS:
-            raise FormulaError(f"{name!r} cannot be a variable name")
-        number = validate.real(number, f"values[{name!r}]", "build_formula", finite=False)
+    for given, number in values.items():
+        # Python reads identifiers in NFKC form (a full-width x in the formula is x): so do we.
+        name = unicodedata.normalize("NFKC", given) if isinstance(given, str) else given
+        if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
+            raise FormulaError(f"{given!r} cannot be a variable name")
+        if name in leaves:
+            raise FormulaError(
+                f"{name!r} is given two values: {leaves[name].data!r} and {number!r}"
+            )
+        number = validate.real(number, f"values[{given!r}]", "build_formula", finite=False)
         leaves[name] = Value(number, label=name)
     used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
-    output = _Builder(leaves, text.strip()).visit(tree.body)
+    output = _Builder(leaves, text.rstrip()).visit(tree.body)
     return output, {name: leaf for name, leaf in leaves.items() if name in used}

@@ -84,7 +84,10 @@ def test_subexpressions_are_labelled_with_their_text():
         ("exp", "exp is a function"),
         ("9**9**9", "the exponent 387420489 at column 4 is too large"),
         ("1e999 * x", "the number 1e999 is too large"),
-        ("1" + "0" * 400 + " * x", r"the number 1000+ is too large at column 1"),
+        (
+            "1" + "0" * 400 + " * x",
+            r"the number 1000+\.\.\. \(401 characters\) is too large at col",
+        ),
         ("x +", "not a valid formula"),
         ("import os", "not a valid formula"),
         ("", "empty"),
@@ -126,3 +129,38 @@ def test_domain_errors_come_from_the_engine_naming_the_operation():
         build_formula("log(x)", {"x": 0.0})
     with pytest.raises(ZeroDivisionError, match="division by zero"):
         build_formula("1 / x", {"x": 0.0})
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        # A constant exponent too large for a float (was an IndexError).
+        ("x**1e400", "the number 1e400 is too large at column 4"),
+        ("x**(2*1e400)", "the number 1e400 is too large at column 7"),
+        # Columns count characters of the text as typed, from 1, leading spaces included.
+        ("x*", "invalid syntax at the end"),
+        ("  x y", "invalid syntax at column 5"),
+        (" \uff58*(2", r"'\(' was never closed at column 4"),
+        ("\uff58\uff58 + x.a", r"attribute access \(a\.b\) is not allowed at column 6"),
+        ("(x +\n exp(x).a)", r"attribute access \(a\.b\) is not allowed at line 2, column 2"),
+    ],
+)
+def test_positions_are_characters_counted_from_one(formula, message):
+    with pytest.raises(FormulaError, match=message):
+        build_formula(formula, {"x": 2.0})
+
+
+def test_full_width_names_are_read_as_python_reads_them_in_the_formula_and_the_values():
+    out, leaves = build_formula("\uff58*2", {"\uff58": 1.5})
+    assert out.data == 3.0
+    assert list(leaves) == ["x"]
+
+
+def test_a_name_given_twice_is_refused_naming_both_values():
+    with pytest.raises(FormulaError, match=r"'x' is given two values: 1.0 and 2.0"):
+        build_formula("x*2", {"x": 1.0, "\uff58": 2.0})
+
+
+def test_labels_are_the_text_as_typed_even_after_wide_characters():
+    out, _ = build_formula("\uff58\uff58 + exp(x)", {"x": 0.0, "\uff58\uff58": 1.0})
+    assert sorted(child.label for child in out.inputs) == ["exp(x)", "xx"]
