@@ -6,7 +6,8 @@ targets gives the mean over the batch. ``cross_entropy`` takes a list of
 logits per sample.
 
 - `mse`: squared error ``(p - t)**2``.
-- `bce`: binary cross-entropy of a probability, ``-(t log p + (1-t) log(1-p))``.
+- `bce`: binary cross-entropy of a probability, ``-(t log p + (1-t) log(1-p))``,
+  each log clamped at -100 as PyTorch's ``BCELoss`` does (`clamped_log`).
 - `bce_with_logits`: the same from a logit z with p = sigmoid(z), computed
   without overflow or log(0) for any finite z.
 - `hinge`: the SVM max-margin loss of micrograd's demo, ``relu(1 - t*score)``
@@ -27,13 +28,23 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from micrograd_like import validate
 from micrograd_like.engine import Value
 from micrograd_like.recording import record_function_call
 
-__all__ = ["bce", "bce_with_logits", "cross_entropy", "hinge", "l2", "mse"]
+__all__ = [
+    "LOG_CLAMP",
+    "bce",
+    "bce_with_logits",
+    "clamped_log",
+    "cross_entropy",
+    "hinge",
+    "l2",
+    "mse",
+]
 
 Scalar = Value | float
 
@@ -84,25 +95,70 @@ def mse(pred: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Val
     return _mean_over("mse", lambda p, t: (p - t) ** 2, pred, target)
 
 
+LOG_CLAMP = -100.0
+"""The floor of `clamped_log`: PyTorch's ``BCELoss`` clamps its logs at -100 too."""
+
+
+def clamped_log(p: Value) -> Value:
+    """``max(log p, -100)``: the log that binary cross-entropy takes, finite at p = 0.
+
+    Where log(p) >= -100 this is exactly ``p.log()``, the same node and the
+    same numbers. Below, for 0 <= p < e**-100 (p == 0 included), it is the
+    constant ``Value(-100.0)``, a leaf that passes no gradient to p: that is
+    the derivative of ``max(log p, -100)`` there, since the clamp is flat.
+    A saturated sigmoid (exactly 0.0 or 1.0) then costs 100 instead of
+    raising, as in PyTorch.
+
+    PyTorch clamps the same forward value, but its backward of
+    ``binary_cross_entropy`` does not differentiate the clamp: it divides
+    ``p - t`` by ``max(p (1-p), 1e-12)`` instead. Its gradients therefore
+    differ from these where the clamp acts, and also wherever p (1-p) < 1e-12
+    (p within about 1e-12 of 0 or 1), where that guard changes the quotient;
+    elsewhere both are the exact derivative.
+
+    Args:
+        p: A probability, or any Value whose log is wanted.
+
+    Returns:
+        ``p.log()``, or the constant -100 where that would be below -100.
+
+    Raises:
+        ValueError: If p is negative, as ``p.log()`` does (the message names log).
+
+    Example:
+        >>> clamped_log(Value(0.0)).data, clamped_log(Value(1.0)).data
+        (-100.0, 0.0)
+    """
+    # Only 0 <= p < e**-100 is clamped: a negative p (or nan) goes to log, which decides.
+    if p.data == 0 or (p.data > 0 and math.log(p.data) < LOG_CLAMP):
+        return Value(LOG_CLAMP)
+    return p.log()
+
+
 def _check_probability_target(t: float, loss: str) -> float:
     return validate.number(t, "target", loss, low=0, high=1)
 
 
 def bce(prob: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
-    """Binary cross-entropy of a probability p in (0, 1): ``-(t log p + (1-t) log(1-p))``.
+    """Binary cross-entropy of a probability p in [0, 1]: ``-(t log p + (1-t) log(1-p))``.
+
+    Each log is `clamped_log`, floored at -100 as in PyTorch's ``BCELoss``: a
+    saturated p of exactly 0 or 1 costs at most 100 instead of raising, and
+    passes no gradient through the clamped log. `bce_with_logits` needs no
+    clamp: prefer it when you have the logit.
 
     Raises:
-        ValueError: If a target is outside [0, 1], or p is 0 or 1 where its log
-            is needed (the message names log); use `bce_with_logits` then.
+        ValueError: If a target is outside [0, 1], or p is outside [0, 1]
+            where its log is needed (the message names log).
     """
 
     def per_sample(p: Value, t: float) -> Value:
         t = _check_probability_target(t, "bce")
         if t == 1.0:
-            return -p.log()
+            return -clamped_log(p)
         if t == 0.0:
-            return -(1 - p).log()
-        return -(t * p.log() + (1 - t) * (1 - p).log())
+            return -clamped_log(1 - p)
+        return -(t * clamped_log(p) + (1 - t) * clamped_log(1 - p))
 
     return _mean_over("bce", per_sample, prob, target)
 

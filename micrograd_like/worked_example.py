@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from micrograd_like.engine import Value
+from micrograd_like.losses import clamped_log
 
 __all__ = [
     "DEFAULT_LR",
@@ -146,7 +147,9 @@ def build_network(
     h2 = z2_1.sigmoid()
     z_2 = p["w1_2"] * h1 + p["w2_2"] * h2 + p["b_2"]
     y_pred = z_2.sigmoid()
-    loss = -(y * y_pred.log() + (1 - y) * (1 - y_pred).log())
+    # Each log floored at -100, as PyTorch's BCELoss: a saturated y_pred of exactly 1.0
+    # (a large lr) costs 100 instead of raising; elsewhere it is the plain log node.
+    loss = -(y * clamped_log(y_pred) + (1 - y) * clamped_log(1 - y_pred))
 
     for node, label in [
         (z1_1, "z1(1)"),
@@ -367,7 +370,7 @@ def run(
 
 
 def _num(x: float) -> str:
-    return f"{x:.12g}"
+    return f"{x + 0.0:.12g}"  # + 0.0 turns -0.0 (a loss of -(0.0)) into 0.0
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from micrograd_like import Value, gradcheck
-from micrograd_like.losses import bce, bce_with_logits, cross_entropy, hinge, l2, mse
+from micrograd_like.losses import (
+    LOG_CLAMP,
+    bce,
+    bce_with_logits,
+    clamped_log,
+    cross_entropy,
+    hinge,
+    l2,
+    mse,
+)
 
 finite = st.floats(-6.0, 6.0, allow_nan=False, allow_infinity=False)
 
@@ -77,7 +86,8 @@ def test_l2_is_the_sum_of_squares():
         (lambda: mse(1.0, [1.0, 2.0]), ValueError, "one prediction but 2 targets"),
         (lambda: mse([], []), ValueError, "empty batch"),
         (lambda: bce(0.5, 2.0), ValueError, r"bce: target must be a finite number in \[0, 1\]"),
-        (lambda: bce(Value(0.0), 1.0), ValueError, "log"),
+        (lambda: bce(Value(-0.5), 1.0), ValueError, "log: input must be positive, got -0.5"),
+        (lambda: bce(Value(1.5), 0.0), ValueError, "log: input must be positive, got -0.5"),
         (
             lambda: cross_entropy([1.0, 2.0], 2),
             ValueError,
@@ -165,3 +175,60 @@ def test_losses_match_torch_float64(zs, ts, classes):
         lambda t: functional.cross_entropy(torch.stack([t, t.flip(0)]), torch.tensor(classes)),
         zs,
     )
+
+
+# -- the clamped log of binary cross-entropy --
+
+
+@pytest.mark.parametrize("p", [math.exp(-100.0), 1e-43, 0.25, 1.0, 7.0])
+def test_clamped_log_is_the_plain_log_node_where_log_is_at_least_minus_100(p):
+    x = Value(p)
+    out = clamped_log(x)
+    assert out.op == "log"
+    assert out.inputs == (x,)
+    assert out.data == math.log(p) >= LOG_CLAMP
+    out.backward()
+    assert x.grad == 1 / p
+
+
+@pytest.mark.parametrize("p", [0.0, -0.0, 5e-324, 1e-50, 1e-44])
+def test_clamped_log_below_minus_100_is_a_constant_that_passes_no_gradient(p):
+    x = Value(p)
+    out = clamped_log(x)
+    assert out.data == LOG_CLAMP == -100.0
+    assert out.inputs == ()
+    out.backward()
+    assert not x.grad_computed  # d max(log p, -100)/dp is 0 where the clamp is flat
+
+
+def test_clamped_log_of_a_negative_number_raises_as_log_does():
+    with pytest.raises(ValueError, match="log: input must be positive, got -1e-300"):
+        clamped_log(Value(-1e-300))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("p", [0.0, 1.0, 1e-50, 1e-13, 0.3, 0.5, 0.999])
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.3])
+def test_bce_is_finite_where_torch_is_and_has_its_value(p, t):
+    torch = pytest.importorskip("torch")
+    prob = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy(prob, torch.tensor(t, dtype=torch.float64))
+    expected.backward()
+    x = Value(p)
+    loss = bce(x, t)
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
+    loss.backward()
+    if p * (1 - p) >= 1e-12:
+        # Only here is PyTorch's backward the exact derivative: elsewhere it divides by
+        # max(p(1-p), 1e-12) (see clamped_log).
+        assert x.grad == pytest.approx(prob.grad.item(), rel=1e-12)
+
+
+def test_bce_at_a_saturated_probability_costs_100_and_differentiates_the_other_term():
+    x = Value(1.0)
+    loss = bce(x, 0.3)  # -(0.3 log 1 + 0.7 max(log 0, -100)) = 70
+    assert loss.data == pytest.approx(70.0, rel=1e-15)
+    loss.backward()
+    assert x.grad == pytest.approx(-0.3)  # d(-0.3 log p)/dp at 1; the clamped term gives 0
+    batch = bce([Value(0.0), Value(1.0), Value(0.5)], [1, 0, 1])
+    assert batch.data == pytest.approx((100 + 100 + math.log(2)) / 3, rel=1e-15)

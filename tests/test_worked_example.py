@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import pytest
 
@@ -109,6 +110,40 @@ def test_forward_and_gradients_match_torch_float64():
     assert close(example.forward["y_pred"], y_pred.item())
     for name in PARAMETER_NAMES:
         assert close(example.grads[name], t[name].grad.item()), name
+
+
+def test_a_large_learning_rate_saturates_the_sigmoid_and_the_loss_stays_finite():
+    # lr=100 drives y_pred to exactly 1.0: log(1 - y_pred) is log(0), clamped at -100
+    # as in PyTorch's BCELoss, and multiplied by 1 - y = 0.
+    example = run(lr=100, steps=2)
+    assert example.loss_history == [0.0, 0.0]
+    # No gradient passes a saturated sigmoid: the second update changes nothing.
+    assert example.final == example.updated
+    assert re.search(r"^  1 +0$", to_text(example), re.M)  # 0, not -0
+
+
+@pytest.mark.torch
+def test_the_loss_at_a_saturated_sigmoid_matches_torch_float64():
+    torch = pytest.importorskip("torch")
+    updated = run(lr=100).updated
+    t = {n: torch.tensor(v, dtype=torch.float64) for n, v in updated.items()}
+    x1, x2, y = (torch.tensor(INPUTS[k], dtype=torch.float64) for k in ("x1", "x2", "y"))
+    h1 = torch.sigmoid(t["w11_1"] * x1 + t["w21_1"] * x2 + t["b1_1"])
+    h2 = torch.sigmoid(t["w12_1"] * x1 + t["w22_1"] * x2 + t["b2_1"])
+    y_pred = torch.sigmoid(t["w1_2"] * h1 + t["w2_2"] * h2 + t["b_2"])
+    assert y_pred.item() == 1.0
+    loss = torch.nn.functional.binary_cross_entropy(y_pred, y)
+    net = build_network(updated)
+    assert net.loss.data == loss.item() == 0.0
+    away = build_network(updated, {**INPUTS, "y": 0.0})  # the clamp decides the whole loss
+    assert away.loss.data == torch.nn.functional.binary_cross_entropy(y_pred, 1 - y).item()
+    assert away.loss.data == 100.0
+
+
+def test_cli_seed_with_a_large_learning_rate_runs():
+    result = run_cli("seed", "--lr", "100", "--steps", "2")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_update_applies_the_rule_to_every_parameter():
