@@ -1,7 +1,12 @@
 """The command line: ``python -m micrograd_like [COMMAND] ...``.
 
 With no command it runs the main demo, the report's worked example (``seed``).
-``--help`` lists the commands; a bad option prints a usage message and exits 2.
+``--help`` lists the commands. Every command follows one rule, which the tests
+enforce by fuzzing: exit status 0 on success; 2 for bad input, with a one-line
+message and the usage; 1 with a one-line message for a failure outside the
+user's control (a disk that refuses a file, a training run that diverged);
+130 on Ctrl-C. There is never a traceback (``MICROGRAD_LIKE_TRACEBACK=1``
+shows one for an unexpected error, to report it).
 
 `micrograd_like.bench` is imported only when ``bench`` runs: it needs the
 Unix-only ``resource`` module, and every other command works without it.
@@ -11,14 +16,47 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from micrograd_like import __version__, worked_example
-from micrograd_like.datasets import DATASETS
+from micrograd_like import __version__, nn, worked_example
+from micrograd_like.datasets import DATASETS, Dataset
+from micrograd_like.files import write_atomic, write_json
+from micrograd_like.formula import FormulaError, build_formula, variable_name
 from micrograd_like.train import LOSSES
+
+TRACEBACK_VARIABLE = "MICROGRAD_LIKE_TRACEBACK"
+"""Set it to 1 to see the traceback of an unexpected error (a bug to report)."""
+
+CONSOLE_SCRIPT = "micrograd-like"
+"""The name ``pip install`` gives the command line; ``python -m micrograd_like`` also works."""
+
+_TWO_CLASS_DATASETS = ("circles", "moons", "xor")
+_BINARY_LOSSES = ("hinge", "bce_with_logits")
+
+
+class CommandError(Exception):
+    """A failure outside the user's control: printed as one line, exit status 1."""
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows every option's default, unless its help already says it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or not action.option_strings
+            or default in (None, False, argparse.SUPPRESS)
+        ):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
 
 
 def _finite_float(text: str, *, allow_zero: bool) -> float:
@@ -69,34 +107,41 @@ def _layer_sizes(text: str) -> list[int]:
 
 
 def _assignment(text: str) -> tuple[str, float]:
-    name, sep, number = text.partition("=")
-    if not sep or not name.strip().isidentifier():
-        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}")
+    """A ``--set`` item NAME=NUMBER as (variable, number).
+
+    Raises:
+        argparse.ArgumentTypeError: If it is not NAME=NUMBER with a finite number.
+        FormulaError: If NAME cannot be a variable (see `formula.variable_name`).
+    """
+    given, sep, number = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {_shown(text)}")
+    name = variable_name(given.strip())
     try:
         value = float(number)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{name.strip()}: expected a number, got {number!r}"
+            f"{name}: expected a number, got {_shown(number)}"
         ) from None
     if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(
-            f"{name.strip()}: expected a finite number, got {number!r}"
-        )
-    return name.strip(), value
+        raise argparse.ArgumentTypeError(f"{name}: expected a finite number, got {number!r}")
+    return name, value
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one subcommand per demo or tool."""
     parser = argparse.ArgumentParser(
-        prog="python -m micrograd_like",
+        prog=_program_name(),
         description="A scalar autograd engine for learning backpropagation. "
         "With no command, runs the report's worked example (seed).",
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"micrograd_like {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     seed = commands.add_parser(
         "seed",
+        formatter_class=_HelpFormatter,
         help="the report's worked example: forward, backward and update, every number",
         description="The report's 2-2-1 sigmoid network with binary cross-entropy: "
         "forward pass, chain-rule gradients and the update, every number printed.",
@@ -113,31 +158,33 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="number of updates; the loss after each is listed (default: 1)",
+        help="number of updates; the loss after each is listed",
     )
     seed.add_argument(
         "--format",
         choices=("text", "markdown", "json"),
         default="text",
-        help="output format (default: text)",
+        help="output format",
     )
 
     graph = commands.add_parser(
         "graph",
+        formatter_class=_HelpFormatter,
         help="draw the computation graph of a formula after a backward pass",
         description="Parse FORMULA (numbers, variables, + - * / **, unary minus, "
         "exp log tanh sigmoid relu; nothing else, and it is never run as Python), "
         "run backward from it, and draw its graph with every data and grad.",
     )
-    graph.add_argument("formula", help='e.g. "tanh(x*w + b)"')
+    # Optional here so that `--set x=0.5 "tanh(x)"`, where --set swallows it, still works.
+    graph.add_argument("formula", nargs="?", help='e.g. "tanh(x*w + b)"')
     graph.add_argument(
         "--set",
         dest="assignments",
-        type=_assignment,
+        action="extend",
         nargs="+",
         default=[],
         metavar="NAME=NUMBER",
-        help="the value of each variable, e.g. --set x=0.5 w=-3 b=1",
+        help="the value of each variable, e.g. --set x=0.5 w=-3 b=1 (default: none)",
     )
     graph.add_argument(
         "-o",
@@ -147,48 +194,67 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: print the DOT source)",
     )
     graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
-    graph.set_defaults(command_parser=graph)
 
     train = commands.add_parser(
         "train",
+        formatter_class=_HelpFormatter,
         help="train an MLP on a toy dataset, with a progress bar and plots",
         description="Train an MLP on a generated 2-D dataset; print the final accuracy; "
         "with --out, write the decision boundary, the loss curve and the model (JSON).",
     )
-    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
+    train.add_argument(
+        "--dataset", choices=sorted(DATASETS), default="moons", help="the 2-D dataset"
+    )
     train.add_argument("--n", type=_positive_int, default=100, help="number of points")
     train.add_argument("--noise", type=_non_negative_float, default=0.1, help="data noise")
     train.add_argument(
-        "--classes", type=_at_least_two, default=3, help="classes of spiral and blobs (default 3)"
-    )
+        "--classes", type=_at_least_two,
+        help="classes of spiral and blobs (default: 3; the other datasets have 2)",
+    )  # fmt: skip
     train.add_argument(
         "--hidden", type=_layer_sizes, default=[16, 16], metavar="N,N,...",
         help="hidden layer sizes (default: 16,16)",
     )  # fmt: skip
-    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu")
     train.add_argument(
-        "--loss", choices=LOSSES, help="default: hinge, cross_entropy for 3+ classes"
-    )
-    train.add_argument("--steps", type=_positive_int, default=100)
+        "--activation", choices=("relu", "tanh", "sigmoid"), default="relu",
+        help="the hidden layers' activation",
+    )  # fmt: skip
+    train.add_argument(
+        "--loss", choices=LOSSES,
+        help="default: hinge for 2 classes, cross_entropy for more; hinge and "
+        "bce_with_logits take 2 classes only; mse fits the labels as numbers (no accuracy)",
+    )  # fmt: skip
+    train.add_argument("--steps", type=_positive_int, default=100, help="number of updates")
     train.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate")
-    train.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
-    train.add_argument("--batch-size", type=_positive_int, help="default: the full batch")
+    train.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="optimizer")
+    train.add_argument(
+        "--batch-size", type=_positive_int, help="rows per step (default: the full batch)"
+    )
     train.add_argument(
         "--l2", type=_non_negative_float, default=1e-4, metavar="LAM",
         help="the coefficient LAM of the L2 penalty LAM * sum(p*p), that is fit's l2, added "
         "to the loss (default: 1e-4, as micrograd's demo)",
     )  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="seeds data, weights and batches")
-    train.add_argument("--out", metavar="DIR", help="write the plots and model.json here")
+    train.add_argument(
+        "--out", metavar="DIR", help="write the plots and model.json here (default: no files)"
+    )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     # Its options are bench's own, added by _run_bench once bench is imported; until then
     # this parser only names the command, and hands bench all that follows it (--help too).
-    bench = commands.add_parser(
+    commands.add_parser(
         "bench", help="time micrograd_like beside micrograd and PyTorch (W1-W4)", add_help=False
     )
-    bench.set_defaults(command_parser=bench)
+    for name, command in commands.choices.items():
+        command.set_defaults(command_parser=command, command=name)
     return parser
+
+
+def _program_name() -> str:
+    """How the user called us, for the usage line: the console script names itself."""
+    called = Path(sys.argv[0]).stem if sys.argv and sys.argv[0] else ""
+    return CONSOLE_SCRIPT if called == CONSOLE_SCRIPT else "python -m micrograd_like"
 
 
 def _run_bench(options: list[str], prog: str) -> int:
@@ -208,91 +274,255 @@ def _run_bench(options: list[str], prog: str) -> int:
     return benchmark.run(parser.parse_args(options), parser)
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """A user's text for a one-line message: quoted, and cut short when long."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def _output_file(path: str, parser: argparse.ArgumentParser, option: str) -> Path:
+    """Checks, before any work, that a file can be written at path; usage error if not."""
+    target = Path(path)
+    folder = target.parent
+    try:
+        problem = _cannot_write(target, folder)
+    except OSError as error:  # a name too long for the system, a loop of links, ...
+        problem = error.strerror or str(error)
+    if problem is not None:
+        parser.error(f"argument {option}: cannot write {_shown(path)}: {problem}")
+    return target
+
+
+def _cannot_write(target: Path, folder: Path) -> str | None:
+    if len(os.fsencode(target.name)) > _name_limit(folder):
+        return f"the file name is longer than the {_name_limit(folder)} bytes allowed here"
+    if target.is_dir():
+        return "it is a directory"
+    if not folder.exists():
+        return f"the directory {str(folder)!r} does not exist"
+    if not folder.is_dir():
+        return f"{str(folder)!r} is not a directory"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"no permission to write in {str(folder)!r}"
+    return None
+
+
+def _output_folder(path: str, parser: argparse.ArgumentParser, option: str) -> Path:
+    """Makes the folder path (and its parents) before any work; usage error if it cannot."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        parser.error(f"argument {option}: {_shown(path)} is a file, not a directory")
+    except OSError as error:
+        parser.error(f"argument {option}: cannot make the directory {_shown(path)}: "
+                     f"{error.strerror or error}")  # fmt: skip
+    if not os.access(folder, os.W_OK | os.X_OK):
+        parser.error(f"argument {option}: no permission to write in {_shown(path)}")
+    return folder
+
+
+def _name_limit(folder: Path) -> int:
+    """The longest file name, in bytes, that folder's file system takes."""
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
+        return 255
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    """Writes a file atomically; a refusal by the system is a one-line failure."""
+    try:
+        write_atomic(path, data)
+    except OSError as error:
+        raise CommandError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+
+
+def _formula_and_values(
+    args: argparse.Namespace, parser: argparse.ArgumentParser
+) -> tuple[str, dict[str, float]]:
+    """The formula and the --set values; the formula may have landed among the --set items."""
+    items = list(args.assignments)
+    formula = args.formula
+    if formula is None:
+        # `graph --set x=0.5 "tanh(x)"`: --set took the formula too; it is the item without "=".
+        loose = [item for item in items if "=" not in item]
+        if len(loose) != 1:
+            parser.error("the following arguments are required: formula")
+        formula = loose[0]
+        items.remove(formula)
+    values: dict[str, float] = {}
+    for item in items:
+        try:
+            name, number = _assignment(item)
+        except (argparse.ArgumentTypeError, FormulaError) as error:
+            parser.error(f"argument --set: {error}")
+        if name in values:
+            parser.error(f"argument --set: {name} is given twice ({values[name]!r} and {number!r})")
+        values[name] = number
+    return formula, values
+
+
 def _run_graph(args: argparse.Namespace) -> int:
     # Imported here: the diagrams need the optional viz extra.
-    from micrograd_like.formula import build_formula
+    from micrograd_like.engine import topological_order
 
     parser: argparse.ArgumentParser = args.command_parser
-    if args.output is not None and Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
-        parser.error(f"argument -o/--output: use a .svg, .png or .dot file, got {args.output!r}")
-    values = dict(args.assignments)
+    formula, values = _formula_and_values(args, parser)
+    target = None
+    if args.output is not None:
+        if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
+            parser.error(f"argument -o/--output: use a .svg, .png or .dot file, "
+                         f"got {_shown(args.output)}")  # fmt: skip
+        target = _output_file(args.output, parser, "-o/--output")
     try:
-        output, leaves = build_formula(args.formula, values)
-    except (ValueError, ZeroDivisionError) as error:
-        parser.error(f"formula {args.formula!r}: {error}")
+        from micrograd_like.viz import DEFAULT_MAX_NODES, RenderError, draw_dot
+    except ImportError as error:
+        raise CommandError(str(error).splitlines()[0]) from None
+    try:
+        output, leaves = build_formula(formula, values)
+    except (ValueError, TypeError, ArithmeticError) as error:
+        parser.error(f"formula {_shown(formula)}: {error}")
+    size = len(topological_order(output))
+    if size > DEFAULT_MAX_NODES:
+        parser.error(f"formula {_shown(formula)}: its graph has {size:,} values; a diagram "
+                     f"shows at most {DEFAULT_MAX_NODES}: draw a shorter formula")  # fmt: skip
     unused = sorted(set(values) - set(leaves))
     if unused:
         print(f"note: not in the formula: {', '.join(unused)}", file=sys.stderr)
     output.backward()
-    try:
-        from micrograd_like.viz import RenderError, draw_dot
-    except ImportError:
-        print(
-            "error: drawing needs the viz extra: pip install 'micrograd_like[viz]'", file=sys.stderr
-        )
-        return 1
     diagram = draw_dot(output, rankdir=args.rankdir)
-    summary = [f"{args.formula} = {output.data!r}"]
-    summary += [f"  d/d{name} = {leaf.grad!r}" for name, leaf in sorted(leaves.items())]
-    if args.output is None:
+    if target is None:
         print(diagram.source)
         return 0
     try:
-        diagram.save(args.output)
+        diagram.save(target)
     except RenderError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print("\n".join([*summary, f"wrote {args.output}"]))
+        raise CommandError(str(error).splitlines()[0]) from None
+    except OSError as error:
+        raise CommandError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
+    print(f"{formula} = {output.data!r}")
+    for name, leaf in sorted(leaves.items()):
+        print(f"  d/d{name} = {leaf.grad!r}")
+    print(f"wrote {target}")
     return 0
 
 
-def _run_train(args: argparse.Namespace) -> int:
-    import json
-
-    from micrograd_like.nn import MLP, mlp_to_dict
-    from micrograd_like.optim import SGD, Adam
-    from micrograd_like.train import accuracy, fit
-
-    if args.out is not None and importlib.util.find_spec("matplotlib") is None:
-        # Said before training, not after: the plots are what --out asks for.
-        print("error: --out writes plots, which need matplotlib: "
-              "pip install 'micrograd_like[train]'", file=sys.stderr)  # fmt: skip
-        return 1
-    maker = DATASETS[args.dataset]
-    if args.dataset in ("spiral", "blobs"):
-        X, y = maker(n=args.n, noise=args.noise, seed=args.seed, classes=args.classes)  # type: ignore[call-arg]
+def _dataset(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Dataset:
+    """The data --dataset, --n, --noise, --classes and --seed ask for; usage error if refused."""
+    maker: Callable[..., Any] = DATASETS[args.dataset]
+    options: dict[str, Any] = {"n": args.n, "noise": args.noise, "seed": args.seed}
+    if args.dataset in _TWO_CLASS_DATASETS:
+        if args.classes not in (None, 2):
+            parser.error(f"argument --classes: {args.dataset} has 2 classes; "
+                         f"--classes is for spiral and blobs")  # fmt: skip
     else:
-        X, y = maker(n=args.n, noise=args.noise, seed=args.seed)
+        classes = 3 if args.classes is None else args.classes
+        options["classes" if args.dataset == "spiral" else "centers"] = classes
+    try:
+        data: Dataset = maker(**options)
+    except ValueError as error:
+        parser.error(f"--dataset {args.dataset}: {error}")
+    return data
+
+
+def _check_loss(loss: str, classes: int, parser: argparse.ArgumentParser) -> None:
+    if loss in _BINARY_LOSSES and classes > 2:
+        parser.error(f"argument --loss: {loss} separates 2 classes and the data has {classes}; "
+                     f"use --loss cross_entropy")  # fmt: skip
+
+
+def _check_size(sizes: list[int], parser: argparse.ArgumentParser) -> None:
+    count = nn.parameter_count(sizes)
+    if count > nn.MAX_PARAMETERS:
+        parser.error(f"argument --hidden: MLP {sizes} would have {count:,} parameters; "
+                     f"the limit is {nn.MAX_PARAMETERS:,}")  # fmt: skip
+
+
+def _figure_png(figure: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from micrograd_like.optim import SGD, Adam
+    from micrograd_like.train import StepInfo, accuracy, fit
+
+    parser: argparse.ArgumentParser = args.command_parser
+    out = None
+    if args.out is not None:
+        if importlib.util.find_spec("matplotlib") is None:
+            # Said before training, not after: the plots are what --out asks for.
+            raise CommandError("--out writes plots, which need matplotlib: "
+                                "pip install 'micrograd_like[train]'")  # fmt: skip
+        out = _output_folder(args.out, parser, "--out")
+    X, y = _dataset(args, parser)
     classes = len(set(y))
     loss = args.loss or ("hinge" if classes == 2 else "cross_entropy")
-    outputs = classes if loss == "cross_entropy" else 1
-    model = MLP(2, [*args.hidden, outputs], activation=args.activation, seed=args.seed)
+    _check_loss(loss, classes, parser)
+    sizes = [*args.hidden, classes if loss == "cross_entropy" else 1]
+    _check_size([2, *sizes], parser)
+    model = nn.MLP(2, sizes, activation=args.activation, seed=args.seed)
+    params = model.parameters()
     if args.optimizer == "adam":
-        optimizer: SGD | Adam = Adam(model.parameters(), lr=args.lr)
+        optimizer: SGD | Adam = Adam(params, lr=args.lr)
     else:
-        optimizer = SGD(model.parameters(), lr=args.lr)
+        optimizer = SGD(params, lr=args.lr)
     print(
-        f"training MLP {model.sizes} ({len(model.parameters())} parameters) on {args.dataset} "
-        f"({len(X)} points, {classes} classes) with {loss} and {args.optimizer}, lr {args.lr}"
+        f"training MLP {model.sizes} ({len(params)} parameters) on {args.dataset} "
+        f"({len(X)} points, {classes} classes) with {loss} and {args.optimizer}, lr {args.lr}",
+        flush=True,
     )
-    history = fit(
-        model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
-        batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress, seed=args.seed,
-    )  # fmt: skip
+    steps_done = 0
+
+    def diverged(info: StepInfo) -> bool:
+        nonlocal steps_done
+        steps_done = info.step
+        return not (math.isfinite(info.loss) and all(math.isfinite(p.data) for p in params))
+
+    try:
+        history = fit(
+            model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
+            batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress,
+            seed=args.seed, callbacks=[diverged],
+        )  # fmt: skip
+    except (ValueError, ArithmeticError) as error:  # e.g. a log of 0 once the weights blew up
+        raise CommandError(f"training failed at step {steps_done + 1}: {error}; "
+                            f"try a smaller --lr (it was {args.lr:g})") from None  # fmt: skip
+    if len(history.loss) < args.steps or not math.isfinite(history.loss[-1]):
+        raise CommandError(
+            f"training diverged at step {len(history.loss)} of {args.steps}: the loss is "
+            f"{history.loss[-1]} or a weight is no longer a finite number; nothing was "
+            f"written; try a smaller --lr (it was {args.lr:g})"
+        )
     seconds = sorted(history.seconds)[len(history.seconds) // 2]
     print(f"final loss {history.loss[-1]:.4f}")
-    print(f"training accuracy {accuracy(model, X, y, loss):.1%}")
+    if loss == "mse":
+        print("training accuracy: none (mse fits the labels as numbers)")
+    else:
+        print(f"training accuracy {accuracy(model, X, y, loss):.1%}")
     print(f"median time per step {seconds * 1000:.1f} ms")
-    if args.out is None:
+    if out is None:
         return 0
     from micrograd_like.plots import plot_decision_boundary, plot_history
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    plot_decision_boundary(model, X, y, loss=loss).savefig(out / "decision_boundary.png", dpi=100)
-    plot_history(history).savefig(out / "loss_curve.png", dpi=100)
-    document = {**mlp_to_dict(model), "history": history.as_dict(), "loss": loss}
-    (out / "model.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+    files = {
+        "decision_boundary.png": _figure_png(plot_decision_boundary(model, X, y, loss=loss)),
+        "loss_curve.png": _figure_png(plot_history(history)),
+    }
+    for name, data in files.items():
+        _write(out / name, data)
+    document = {**nn.mlp_to_dict(model), "history": history.as_dict(), "loss": loss}
+    try:
+        write_json(out / "model.json", document)
+    except OSError as error:
+        raise CommandError(f"cannot write {str(out / 'model.json')!r}: "
+                            f"{error.strerror or error}") from None  # fmt: skip
     print(f"wrote {out / 'decision_boundary.png'}, {out / 'loss_curve.png'}, {out / 'model.json'}")
     return 0
 
@@ -307,8 +537,7 @@ def _run_seed(lr: float, steps: int, output_format: str) -> str:
     return render(example)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line and returns the exit status."""
+def _commands(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command == "bench":
@@ -319,12 +548,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_graph(args)
     if args.command == "train":
         return _run_train(args)
-    if args.command in (None, "seed"):
-        if args.command is None:
-            print(_run_seed(worked_example.DEFAULT_LR, 1, "text"))
-        else:
-            print(_run_seed(args.lr, args.steps, args.format))
+    if args.command is None:
+        print(_run_seed(worked_example.DEFAULT_LR, 1, "text"))
+    else:
+        print(_run_seed(args.lr, args.steps, args.format))
     return 0
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return status
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so Python's last flush fails no more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line and returns the exit status (see the module docstring)."""
+    try:
+        return _commands(argv)
+    except CommandError as failure:
+        return _fail(str(failure), 1)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `... | head` stopped reading: what it read is what was asked for
+        _quiet_stdout()
+        return 0
+    except MemoryError:
+        return _fail("out of memory", 1)
+    except Exception as error:  # a bug of ours: one line, and how to see where
+        if os.environ.get(TRACEBACK_VARIABLE) == "1":
+            raise
+        first = str(error).splitlines()[0] if str(error) else ""
+        return _fail(
+            f"unexpected {type(error).__name__}: {first} (a bug in micrograd_like; set "
+            f"{TRACEBACK_VARIABLE}=1 to see where, and please report it)",
+            1,
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ __all__ = [
     "FormulaError",
     "build_formula",
     "parse_formula",
+    "variable_name",
 ]
 
 FUNCTIONS: Mapping[str, Callable[[Value], Value]] = {
@@ -261,6 +262,21 @@ class _Builder:
         return left**right
 
 
+def variable_name(text: str) -> str:
+    """The variable a name stands for in a formula: the name in NFKC form.
+
+    Python reads identifiers in that form, so a formula's full-width x is x;
+    a value given for it is read the same way.
+
+    Raises:
+        FormulaError: If text is not an identifier, or is a function's name.
+    """
+    name = unicodedata.normalize("NFKC", text) if isinstance(text, str) else text
+    if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
+        raise FormulaError(f"{text!r} cannot be a variable name")
+    return name
+
+
 def build_formula(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
     """Builds the graph of a formula with the given variable values.
 
@@ -284,10 +300,7 @@ def build_formula(text: str, values: Mapping[str, float]) -> tuple[Value, dict[s
     tree = parse_formula(text)
     leaves: dict[str, Value] = {}
     for given, number in values.items():
-        # Python reads identifiers in NFKC form (a full-width x in the formula is x): so do we.
-        name = unicodedata.normalize("NFKC", given) if isinstance(given, str) else given
-        if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
-            raise FormulaError(f"{given!r} cannot be a variable name")
+        name = variable_name(given)
         if name in leaves:
             raise FormulaError(
                 f"{name!r} is given two values: {leaves[name].data!r} and {number!r}"

@@ -21,7 +21,18 @@ def run_cli(
 
 
 def assert_usage_error(result: subprocess.CompletedProcess[str]) -> None:
-    """A bad option: exit status 2, a usage message, and no traceback."""
+    """A bad option: exit status 2, the usage, one line of error last, and no traceback."""
     assert result.returncode == 2, result.stderr
-    assert "usage:" in result.stderr
+    assert result.stderr.startswith("usage:"), result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert errors == [result.stderr.rstrip("\n").splitlines()[-1]], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def assert_failure(result: subprocess.CompletedProcess[str]) -> None:
+    """A failure outside the user's control: exit status 1, one line of error, no traceback."""
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: "), result.stderr
+    assert [line for line in lines if "error" in line] == [lines[-1]], result.stderr
     assert "Traceback" not in result.stderr

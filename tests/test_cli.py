@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.cli import assert_usage_error, run_cli
+from tests.cli import assert_failure, assert_usage_error, run_cli
 
 # Runs `python -m micrograd_like ARGS` in a Python where `import resource` fails, as on
 # Windows: None in sys.modules makes every import of it raise ImportError.
@@ -111,7 +111,7 @@ def test_graph_without_output_prints_the_dot_source():
         (["'a' * 3"], "strings are not allowed"),
         (["lambda: 1"], "lambdas are not allowed"),
         (["9**9**9**9"], "too large"),
-        (["1" + "0" * 400], "the number 1000+ is too large"),
+        (["1" + "0" * 400], r"the number 1000+\.\.\. \(401 characters\) is too large"),
         (["y * 2", "--set", "x=1"], "no value for 'y'"),
         (["log(x)", "--set", "x=0"], "log: input must be positive"),
         (["x", "--set", "x"], "expected NAME=NUMBER"),
@@ -126,3 +126,108 @@ def test_graph_refuses_bad_formulas_with_usage_and_exit_2(args, message, tmp_pat
     assert re.search(message, result.stderr)
     assert "pwned" not in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+# -- the hardening findings, one test each --
+
+
+def test_graph_refuses_a_constant_exponent_too_large_for_a_float():
+    result = run_cli("graph", "x**1e400", "--set", "x=2")
+    assert_usage_error(result)
+    assert "the number 1e400 is too large at column 4" in result.stderr
+
+
+def test_graph_refuses_a_graph_larger_than_a_diagram_with_advice_for_the_command_line():
+    result = run_cli("graph", "x+" + "+".join(["1"] * 129), "--set", "x=1")
+    assert_usage_error(result)
+    assert "its graph has 259 values; a diagram shows at most 250" in result.stderr
+    assert "record_calls" not in result.stderr
+
+
+def test_graph_draws_gradients_near_the_largest_float():
+    result = run_cli("graph", "x*y", "--set", "x=1e308", "y=1")
+    assert result.returncode == 0, result.stderr
+    assert "grad 1e+308" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing/x.svg", "the directory 'missing' does not exist"),
+        ("taken.svg", "it is a directory"),
+        ("file.txt/x.svg", "'file.txt' is not a directory"),
+        ("a" * 300 + ".svg", "the file name is longer than the 255 bytes allowed here"),
+    ],
+)
+def test_graph_refuses_an_output_it_cannot_write_before_drawing(where, message, tmp_path):
+    (tmp_path / "taken.svg").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    result = run_cli("graph", "x*2", "--set", "x=1", "-o", where, cwd=tmp_path)
+    assert_usage_error(result)
+    assert message in result.stderr
+
+
+def test_graph_says_in_one_line_when_the_system_refuses_the_file(tmp_path):
+    # /proc takes no new files, even from root: a failure outside the user's control.
+    result = run_cli("graph", "x*2", "--set", "x=1", "-o", "/proc/micrograd_like.dot")
+    assert_failure(result)
+    assert "cannot write '/proc/micrograd_like.dot'" in result.stderr
+
+
+def test_graph_output_to_a_closed_pipe_ends_quietly():
+    # `graph ... | head` that stopped reading: no BrokenPipeError, exit status 0.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_like", "graph", "tanh(x*w)", "--set", "x=1", "w=2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()  # no reader left: the command's first write fails
+    status = process.wait(timeout=60)
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert status == 0, stderr
+    assert stderr == ""
+
+
+def test_graph_reads_full_width_names_in_set_as_in_the_formula():
+    result = run_cli("graph", "\uff58*2", "--set", "\uff58=1.5")
+    assert result.returncode == 0, result.stderr
+    assert "data 3" in result.stdout
+    assert "not in the formula" not in result.stderr
+
+
+@pytest.mark.parametrize("second", ["x=2", "\uff58=2"])
+def test_graph_refuses_a_variable_set_twice(second):
+    result = run_cli("graph", "x*2", "--set", "x=1", second)
+    assert_usage_error(result)
+    assert "x is given twice (1.0 and 2.0)" in result.stderr
+
+
+def test_graph_finds_the_formula_that_set_took_for_an_item():
+    result = run_cli("graph", "--set", "x=0.5", "tanh(x)")
+    assert result.returncode == 0, result.stderr
+    assert "tanh" in result.stdout
+
+
+def test_graph_syntax_errors_never_say_column_0():
+    result = run_cli("graph", "x*", "--set", "x=1")
+    assert_usage_error(result)
+    assert "invalid syntax at the end" in result.stderr
+
+
+def test_an_unexpected_error_is_one_line_saying_how_to_see_the_traceback(tmp_path):
+    # A bug of ours, stood in for by an Exception the library never raises where graph calls it.
+    script = (
+        "import sys, micrograd_like.__main__ as cli\n"
+        "def broken(*args, **kwargs): raise LookupError('a bug')\n"
+        "cli.build_formula = broken\n"
+        "sys.exit(cli.main(['graph', 'x', '--set', 'x=1']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert_failure(result)
+    assert "unexpected LookupError: a bug" in result.stderr
+    assert "MICROGRAD_LIKE_TRACEBACK=1" in result.stderr
