@@ -9,7 +9,10 @@ weights then bias). Code written for micrograd runs after changing
 Beyond micrograd: an activation per layer (relu, tanh, sigmoid, linear),
 ``seed=`` or ``rng=`` for reproducible initialisation, 1-unit hidden layers,
 named parameters, and a JSON-friendly ``state_dict`` that is loaded all or
-nothing. Every module call is reported to `micrograd_like.recording` (whose
+nothing. `mlp_to_dict` and `mlp_from_dict` save and load a whole MLP as plain
+JSON data; `mlp_from_dict` builds at most `MAX_PARAMETERS` (1,000,000)
+parameters, a limit checked with `parameter_count` from the sizes alone,
+before anything is built. Every module call is reported to `micrograd_like.recording` (whose
 ``record_calls`` and ``ModuleCall`` are importable from here too), so diagrams
 can group a graph by module.
 
@@ -37,6 +40,7 @@ from micrograd_like.recording import CALL_LOG, ModuleCall, record_calls, record_
 
 __all__ = [
     "ACTIVATIONS",
+    "MAX_PARAMETERS",
     "MLP",
     "MODEL_FORMAT",
     "Layer",
@@ -45,6 +49,7 @@ __all__ = [
     "Neuron",
     "mlp_from_dict",
     "mlp_to_dict",
+    "parameter_count",
     "record_calls",
     "record_function_call",
 ]
@@ -384,6 +389,64 @@ class MLP(Module):
 MODEL_FORMAT = "micrograd_like.MLP"
 MODEL_VERSION = 1
 
+MAX_PARAMETERS = 1_000_000
+"""The most parameters `mlp_from_dict` builds (about 150 MB of Values); the CLI's limit too.
+
+A saved model's sizes say how big it is before anything is built, so a small
+document that asks for a huge model (``"sizes": [2, 3000, 3000, 1]``, nine
+million parameters) is refused at once instead of filling the memory.
+"""
+
+
+def _layer_sizes(sizes: object, who: str, maximum: int | None = None) -> list[int]:
+    """The sizes of an MLP, checked: the inputs then every layer, at least two counts >= 1."""
+    wanted = "a list of the inputs and every layer's size (at least 2 whole numbers)"
+    if not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"{who}: sizes must be {wanted}, got {type(sizes).__name__}")
+    if len(sizes) < 2:
+        raise ValueError(f"{who}: sizes must be {wanted}, got {len(sizes)}")
+    return [validate.count(size, f"sizes[{i}]", who, 1, maximum) for i, size in enumerate(sizes)]
+
+
+def _parameter_total(sizes: list[int]) -> int:
+    # Each neuron has a weight per input and a bias: (nin + 1) * nout per layer.
+    return sum((nin + 1) * nout for nin, nout in itertools.pairwise(sizes))
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """The number of parameters of ``MLP(sizes[0], sizes[1:])``, from the sizes alone.
+
+    Each layer of nout neurons over nin inputs has ``(nin + 1) * nout``
+    parameters (a weight per input and a bias per neuron); nothing is built,
+    so a size can be checked against `MAX_PARAMETERS` before a model is made.
+
+    Args:
+        sizes: The number of inputs, then every layer's size (`MLP.sizes`).
+
+    Returns:
+        The number of parameters, as ``len(MLP(...).parameters())`` would give.
+
+    Raises:
+        TypeError: If sizes is not a list or tuple, or a size is not a whole
+            number (a bool neither).
+        ValueError: If there are fewer than two sizes, or a size is below 1.
+
+    Example:
+        >>> parameter_count([2, 16, 16, 1])   # micrograd's moons MLP
+        337
+    """
+    return _parameter_total(_layer_sizes(sizes, "parameter_count"))
+
+
+def _parameter_names(sizes: list[int]) -> list[str]:
+    """The names `MLP.state_dict` gives an MLP of these sizes, in its order."""
+    return [
+        f"layers.{i}.neurons.{j}.{name}"
+        for i, (nin, nout) in enumerate(itertools.pairwise(sizes))
+        for j in range(nout)
+        for name in [*(f"w.{k}" for k in range(nin)), "b"]
+    ]
+
 
 def mlp_to_dict(model: MLP) -> dict[str, Any]:
     """An MLP as plain JSON-ready data: its shape, activations and parameters."""
@@ -399,26 +462,59 @@ def mlp_to_dict(model: MLP) -> dict[str, Any]:
 def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
     """Rebuilds an MLP saved by `mlp_to_dict`.
 
+    Everything that can be checked without the model is checked first: the
+    sizes, the parameter count (at most `MAX_PARAMETERS`, computed with
+    `parameter_count`) and the names of the state's parameters. A document
+    that asks for too big a model, or whose state does not fit its sizes, is
+    refused before anything is built.
+
     Raises:
         ValueError: If the document is not a saved MLP of a known version, or
-            its shape or parameters are not valid: whatever is wrong in a
-            document is a ValueError, as in `Module.load_state_dict`.
+            its shape or parameters are not valid, or it has more than
+            `MAX_PARAMETERS` parameters: whatever is wrong in a document is a
+            ValueError, as in `Module.load_state_dict`. The message names
+            mlp_from_dict and the value.
     """
+    who = "mlp_from_dict"
     if not isinstance(document, Mapping) or document.get("format") != MODEL_FORMAT:
-        raise ValueError(f"not a saved micrograd_like MLP (expected format {MODEL_FORMAT!r})")
+        raise ValueError(f"{who}: not a saved micrograd_like MLP (format {MODEL_FORMAT!r})")
     if document.get("version") != MODEL_VERSION:
         raise ValueError(
-            f"saved MLP version {document.get('version')!r} is not supported "
+            f"{who}: saved MLP version {document.get('version')!r} is not supported "
             f"(this micrograd_like reads version {MODEL_VERSION})"
         )
-    sizes = document.get("sizes")
-    activations = document.get("activations")
-    if not isinstance(sizes, list) or len(sizes) < 2 or not isinstance(activations, list):
-        raise ValueError("saved MLP: sizes must list the inputs and every layer; give activations")
+    activations, state = document.get("activations"), document.get("state")
+    try:
+        # No one size can exceed the limit of the whole: that also keeps the numbers short.
+        sizes = _layer_sizes(document.get("sizes"), who, MAX_PARAMETERS)
+    except TypeError as error:  # a document read from a file: all that is wrong is a ValueError
+        raise ValueError(str(error)) from None
+    count = _parameter_total(sizes)
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{who}: sizes {sizes} give {count:,} parameters, more than "
+            f"MAX_PARAMETERS = {MAX_PARAMETERS:,}; nothing was built"
+        )
+    if not isinstance(activations, list) or len(activations) != len(sizes) - 1:
+        raise ValueError(
+            f"{who}: activations must list one name per layer ({len(sizes) - 1}), "
+            f"got {activations!r:.80}"
+        )
+    if not isinstance(state, Mapping):
+        raise ValueError(f"{who}: state must map parameter names to numbers, got {state!r:.80}")
+    names = _parameter_names(sizes)
+    if len(state) != count or not all(name in state for name in names):
+        known = set(names)
+        missing = [name for name in names if name not in state]
+        unknown = [str(name) for name in state if name not in known]
+        raise ValueError(
+            f"{who}: the state has {len(state):,} parameters and sizes {sizes} need {count:,}: "
+            f"missing {_some(missing)}, unknown {_some(unknown)}; nothing was built"
+        )
     try:
         model = MLP(sizes[0], sizes[1:], activation=activations, seed=0)
-        model.load_state_dict(document.get("state", {}))
+        model.load_state_dict(state)
     except (TypeError, ValueError) as error:
         # A document read from a file: all that is wrong in it is a ValueError.
-        raise ValueError(f"saved MLP: {error}") from None
+        raise ValueError(f"{who}: {error}") from None
     return model

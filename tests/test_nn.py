@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 from collections.abc import Sequence
 
 import pytest
 
 from micrograd_like import Value, no_grad, topological_order
+from micrograd_like.files import write_json
 from micrograd_like.nn import (
+    MAX_PARAMETERS,
     MLP,
     Layer,
     Neuron,
     mlp_from_dict,
     mlp_to_dict,
+    parameter_count,
     record_calls,
 )
 
@@ -179,9 +183,11 @@ def test_a_number_input_too_large_for_a_float_is_a_value_error_naming_the_input(
 
 def test_a_saved_model_with_a_bad_shape_is_a_value_error_as_every_bad_document():
     document = mlp_to_dict(MLP(2, [3, 1], seed=0))
-    with pytest.raises(ValueError, match=r"saved MLP: MLP: nouts\[0\] must be a whole number"):
+    with pytest.raises(
+        ValueError, match=r"mlp_from_dict: sizes\[1\] must be a whole number .*, got bool: True"
+    ):
         mlp_from_dict({**document, "sizes": [2, True, 1]})
-    with pytest.raises(ValueError, match="saved MLP: load_state_dict: expected a mapping"):
+    with pytest.raises(ValueError, match=r"mlp_from_dict: state must map .*, got \[0.0\]"):
         mlp_from_dict({**document, "state": [0.0]})
 
 
@@ -294,6 +300,128 @@ def test_saved_model_document_rebuilds_the_same_model():
         mlp_from_dict({"format": "pickle"})
     with pytest.raises(ValueError, match="version 2 is not supported"):
         mlp_from_dict({**document, "version": 2})
+
+
+@pytest.mark.parametrize(
+    "sizes", [[2, 16, 16, 1], [1, 1], [3, 4, 1, 2], (5, 7), [2, 1, 1, 1, 1, 3]]
+)
+def test_parameter_count_is_what_the_model_would_have(sizes):
+    model = MLP(sizes[0], list(sizes[1:]), seed=0)
+    assert parameter_count(sizes) == len(model.parameters())
+
+
+@pytest.mark.parametrize(
+    ("sizes", "error", "message"),
+    [
+        (
+            [2, True],
+            TypeError,
+            r"parameter_count: sizes\[1\] must be a whole number >= 1, got bool",
+        ),
+        ([2, 2.0], TypeError, r"parameter_count: sizes\[1\] .* got float: 2.0"),
+        ([2, 0], ValueError, r"parameter_count: sizes\[1\] must be a whole number >= 1, got 0"),
+        ([2], ValueError, "parameter_count: sizes must be a list .* got 1"),
+        ("2,16", TypeError, "parameter_count: sizes must be a list .* got str"),
+    ],
+)
+def test_parameter_count_refuses_what_is_not_an_mlps_sizes(sizes, error, message):
+    with pytest.raises(error, match=message):
+        parameter_count(sizes)
+
+
+# A 117-byte document (131 bytes as json.dumps spaces it) asking for 9,015,001 parameters.
+HUGE = (
+    '{"format":"micrograd_like.MLP","version":1,"sizes":[2,3000,3000,1],'
+    '"activations":["relu","relu","linear"],"state":{}}'
+)
+
+
+def test_a_small_document_asking_for_a_huge_model_is_refused_before_anything_is_built():
+    start = time.perf_counter()
+    with pytest.raises(
+        ValueError,
+        match=r"mlp_from_dict: sizes \[2, 3000, 3000, 1\] give 9,015,001 parameters, "
+        r"more than MAX_PARAMETERS = 1,000,000; nothing was built",
+    ):
+        mlp_from_dict(json.loads(HUGE))
+    assert time.perf_counter() - start < 0.5  # building it took minutes, then MemoryError
+    assert MAX_PARAMETERS == 1_000_000
+    assert parameter_count([2, 3000, 3000, 1]) == 9_015_001
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        (
+            [2, 10**400, 1],
+            r"sizes\[1\] must be a whole number from 1 to 1000000, got 1000.* \(401 digits\)",
+        ),
+        ([2, MAX_PARAMETERS + 1], r"sizes\[1\] .* from 1 to 1000000, got 1000001"),
+        ([2, -1], r"sizes\[1\] must be a whole number from 1 to 1000000, got -1"),
+        ([2, "3"], r"sizes\[1\] .* got str: '3'"),
+        ([2, 3.0], r"sizes\[1\] .* got float: 3.0"),
+        ([2, False], r"sizes\[1\] .* got bool: False"),
+        (None, "sizes must be a list of the inputs and every layer's size .*, got NoneType"),
+        ([2], "sizes must be a list .* got 1"),
+    ],
+)
+def test_a_document_with_bad_sizes_is_a_value_error_naming_mlp_from_dict_and_the_value(
+    sizes, message
+):
+    document = {**mlp_to_dict(MLP(2, [3, 1], seed=0)), "sizes": sizes}
+    with pytest.raises(ValueError, match="mlp_from_dict: " + message):
+        mlp_from_dict(document)
+
+
+def test_a_state_that_does_not_fit_the_sizes_is_refused_before_building(monkeypatch):
+    built = []
+    monkeypatch.setattr(Neuron, "__init__", lambda *a, **k: built.append(a))
+    small = {
+        "format": "micrograd_like.MLP",
+        "version": 1,
+        "sizes": [2, 3, 1],
+        "activations": ["relu", "linear"],
+    }
+    state = {f"layers.0.neurons.{j}.{n}": 0.5 for j in range(3) for n in ("w.0", "w.1", "b")}
+    state |= {f"layers.1.neurons.0.{n}": 0.5 for n in ("w.0", "w.1", "w.2", "b")}
+    too_few = {k: v for k, v in state.items() if k != "layers.1.neurons.0.b"}
+    renamed = {**too_few, "layers.1.neurons.0.bias": 0.0}
+    for bad, message in [
+        (
+            too_few,
+            r"the state has 12 parameters and sizes \[2, 3, 1\] need 13: "
+            r"missing \[layers.1.neurons.0.b\], unknown \[\]",
+        ),
+        (
+            renamed,
+            r"the state has 13 parameters .* need 13: "
+            r"missing \[layers.1.neurons.0.b\], unknown \[layers.1.neurons.0.bias\]",
+        ),
+        (
+            {**state, "extra": 1.0},
+            r"the state has 14 parameters .* missing \[\], unknown \[extra\]",
+        ),
+    ]:
+        with pytest.raises(ValueError, match="mlp_from_dict: " + message):
+            mlp_from_dict({**small, "state": bad})
+    assert built == []  # not one neuron was made
+    monkeypatch.undo()
+    assert mlp_from_dict({**small, "state": state}).state_dict() == state
+
+
+def test_a_document_round_trips_exactly_through_a_json_file(tmp_path):
+    model = MLP(3, [5, 4, 2], activation=["tanh", "sigmoid", "linear"], seed=7)
+    model.parameters()[3].data = 1e-300  # every float, tiny or not, comes back bit for bit
+    path = write_json(tmp_path / "model.json", mlp_to_dict(model))
+    rebuilt = mlp_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    assert rebuilt.sizes == model.sizes == [3, 5, 4, 2]
+    assert rebuilt.activations == model.activations
+    assert rebuilt.state_dict() == model.state_dict()
+    assert list(rebuilt.state_dict()) == list(model.state_dict())
+    out, expected = rebuilt([0.1, -0.2, 0.3]), model([0.1, -0.2, 0.3])
+    assert isinstance(out, list)
+    assert isinstance(expected, list)
+    assert [v.data for v in out] == [v.data for v in expected]
 
 
 # -- recording calls, for diagrams grouped by module --
