@@ -53,7 +53,7 @@ class _HelpFormatter(argparse.HelpFormatter):
         if (
             "default" in text
             or not action.option_strings
-            or default in (None, False, argparse.SUPPRESS)
+            or any(default is nothing for nothing in (None, False, argparse.SUPPRESS))
         ):
             return text
         return f"{text} (default: %(default)s)" if text else "default: %(default)s"
@@ -542,8 +542,9 @@ def _commands(argv: Sequence[str] | None) -> int:
     args, rest = parser.parse_known_args(argv)
     if args.command == "bench":
         return _run_bench(rest, args.command_parser.prog)
-    if rest:  # as parse_args would say it
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if rest:  # as parse_args would say it, with the usage of the command they were given to
+        command_parser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "graph":
         return _run_graph(args)
     if args.command == "train":

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
+from micrograd_like.__main__ import build_parser
 from tests.cli import assert_failure, assert_usage_error, run_cli
 
 # Runs `python -m micrograd_like ARGS` in a Python where `import resource` fails, as on
@@ -231,3 +235,105 @@ def test_an_unexpected_error_is_one_line_saying_how_to_see_the_traceback(tmp_pat
     assert_failure(result)
     assert "unexpected LookupError: a bug" in result.stderr
     assert "MICROGRAD_LIKE_TRACEBACK=1" in result.stderr
+
+
+def run_train(*args: str, cwd=None):
+    return run_cli("train", "--no-progress", *args, cwd=cwd, timeout=300)
+
+
+def test_train_on_blobs_runs():
+    result = run_train("--dataset", "blobs", "--steps", "1", "--n", "30")
+    assert result.returncode == 0, result.stderr
+    assert "on blobs (30 points, 3 classes) with cross_entropy" in result.stdout
+
+
+def test_train_with_mse_reports_no_accuracy_and_writes_every_file(tmp_path):
+    result = run_train("--loss", "mse", "--steps", "2", "--n", "30", "--out", "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "training accuracy: none (mse fits the labels as numbers)" in result.stdout
+    written = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert written == ["decision_boundary.png", "loss_curve.png", "model.json"]
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("file.txt", "'file.txt' is a file, not a directory"),
+        ("file.txt/run", "cannot make the directory 'file.txt/run'"),
+    ],
+)
+def test_train_refuses_an_out_it_cannot_write_before_training(out, message, tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    result = run_train("--steps", "50", "--out", out, cwd=tmp_path)
+    assert_usage_error(result)
+    assert message in result.stderr
+    assert "training MLP" not in result.stdout  # refused before any work
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n", "1"], "--dataset moons: make_moons: n must be a whole number >= 2, got 1"),
+        (["--dataset", "spiral", "--classes", "30", "--n", "20"], "n must be a whole number >= 30"),
+        (["--loss", "bce_with_logits", "--dataset", "spiral"], "bce_with_logits separates 2"),
+        (["--loss", "hinge", "--dataset", "spiral"], "use --loss cross_entropy"),
+        (["--hidden", "3000,3000"], "would have 9,015,001 parameters; the limit is 1,000,000"),
+        (["--dataset", "xor", "--classes", "5"], "xor has 2 classes; --classes is for spiral"),
+    ],
+)
+def test_train_refuses_what_it_cannot_train_with_usage_and_exit_2(args, message):
+    result = run_train(*args)
+    assert_usage_error(result)
+    assert message in result.stderr
+    assert "training MLP" not in result.stdout
+
+
+def test_train_that_diverges_says_at_which_step_exits_1_and_writes_nothing(tmp_path):
+    result = run_train("--lr", "1e300", "--steps", "5", "--n", "30", "--out", "run", cwd=tmp_path)
+    assert_failure(result)
+    assert re.search(r"training diverged at step [1-5] of 5", result.stderr)
+    assert "try a smaller --lr (it was 1e+300)" in result.stderr
+    assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_train_help_shows_every_default():
+    result = run_cli("train", "--help")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    train = build_parser().parse_known_args(["train"])[0].command_parser
+    for action in train._actions:
+        if action.option_strings and action.nargs != 0:
+            shown = " ".join(action.help.split()) if action.help else ""
+            assert "default" in shown or action.default is not None, action.dest
+            assert shown in text or f"default: {action.default}" in text, action.dest
+    for default in ["(default: moons)", "(default: 100)", "(default: 0.1)", "(default: sgd)",
+                    "default: 16,16", "(default: relu)", "default: 1e-4", "default: 3",
+                    "default: the full batch", "default: hinge for 2", "(default: 0)"]:  # fmt: skip
+        assert default in text, default
+
+
+def test_the_console_script_names_itself_in_its_usage_line():
+    script = Path(sys.executable).with_name("micrograd-like")
+    if not script.exists():
+        pytest.skip(f"the console script is not installed next to {sys.executable}")
+    result = subprocess.run(
+        [str(script), "train", "--bogus"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert_usage_error(result)
+    assert result.stderr.startswith("usage: micrograd-like train")
+
+
+def test_ctrl_c_during_training_exits_130_with_one_line():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_like", "train", "--steps", "100000", "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("training MLP")  # training has started
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "interrupted"
