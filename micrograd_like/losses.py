@@ -44,6 +44,7 @@ __all__ = [
     "hinge",
     "l2",
     "mse",
+    "sum_overflows",
 ]
 
 Scalar = Value | float
@@ -64,6 +65,36 @@ def _target(x: object, name: str, loss: str) -> float:
     return validate.real(x.data if isinstance(x, Value) else x, name, loss, kind=_KIND)
 
 
+def sum_overflows(numbers: Sequence[float]) -> bool:
+    """Whether every number is finite but adding them left to right overflows to inf.
+
+    Then their mean is finite while ``sum * (1/n)`` is not, and each number
+    must be scaled by 1/n before the sum (as `hinge` and `fit` then do).
+
+    Example:
+        >>> sum_overflows([1e308, 1e308]), sum_overflows([1e308, -1e308]), sum_overflows([1e309])
+        (True, False, False)
+    """
+    total = 0.0
+    for x in numbers:
+        total += x
+    return math.isinf(total) and all(map(math.isfinite, numbers))
+
+
+def _batch_mean(terms: list[Value]) -> Value:
+    """The mean of the terms as the graph ``(t0 + t1 + ...) * (1/n)``, unless the sum overflows.
+
+    Where it would (terms near the float maximum, with a finite mean), each term is
+    scaled by 1/n first: ``t0 * (1/n) + t1 * (1/n) + ...``, the same gradient 1/n to
+    each term. Elsewhere the graph, and so every number, is the plain one.
+    """
+    scale = 1.0 / len(terms)
+    if sum_overflows([t.data for t in terms]):
+        terms = [t * scale for t in terms]
+        return sum(terms[1:], terms[0])
+    return sum(terms[1:], terms[0]) * scale
+
+
 def _mean_over(
     loss: str,
     per_sample: Callable[[Value, float], Value],
@@ -80,7 +111,7 @@ def _mean_over(
         preds = [_value(p, f"prediction[{i}]", loss) for i, p in enumerate(pred)]
         targets = [_target(t, f"target[{i}]", loss) for i, t in enumerate(target)]
         terms = [per_sample(p, t) for p, t in zip(preds, targets, strict=True)]
-        out = sum(terms[1:], terms[0]) * (1.0 / len(terms))
+        out = _batch_mean(terms)
     else:
         if isinstance(target, Sequence):
             raise ValueError(f"{loss}: one prediction but {len(target)} targets")
@@ -216,7 +247,7 @@ def cross_entropy(
             raise ValueError("cross_entropy: one sample's logits but several targets")
         samples = [(_logits(logits), target)]
     terms = [_cross_entropy_one(zs, t) for zs, t in samples]
-    out = terms[0] if len(terms) == 1 else sum(terms[1:], terms[0]) * (1.0 / len(terms))
+    out = terms[0] if len(terms) == 1 else _batch_mean(terms)
     record_function_call("cross_entropy", [z for zs, _ in samples for z in zs], [out])
     return out
 

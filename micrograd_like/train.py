@@ -168,10 +168,13 @@ def _train_step(
         if name is not None:
             hits += _predicted_label(outputs, name) == targets[i]
     # The batch loss's graph adds in this order; sum() would compensate on Python 3.12+.
-    total = sample_losses[0]
+    # Where that sum overflows though the mean is finite, each loss is scaled first.
+    overflows = losses.sum_overflows(sample_losses)
+    total = sample_losses[0] * weight if overflows else sample_losses[0]
     for value in sample_losses[1:]:
-        total += value
-    total *= weight
+        total += value * weight if overflows else value
+    if not overflows:
+        total *= weight
     if l2:
         penalty = l2 * losses.l2(model.parameters())
         penalty.backward()

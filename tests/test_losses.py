@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd_like import Value, gradcheck
+from micrograd_like import Value, gradcheck, topological_order
 from micrograd_like.losses import (
     LOG_CLAMP,
     bce,
@@ -18,6 +18,7 @@ from micrograd_like.losses import (
     hinge,
     l2,
     mse,
+    sum_overflows,
 )
 
 finite = st.floats(-6.0, 6.0, allow_nan=False, allow_infinity=False)
@@ -232,3 +233,49 @@ def test_bce_at_a_saturated_probability_costs_100_and_differentiates_the_other_t
     assert x.grad == pytest.approx(-0.3)  # d(-0.3 log p)/dp at 1; the clamped term gives 0
     batch = bce([Value(0.0), Value(1.0), Value(0.5)], [1, 0, 1])
     assert batch.data == pytest.approx((100 + 100 + math.log(2)) / 3, rel=1e-15)
+
+
+# -- batch means whose sum would overflow --
+
+
+@pytest.mark.parametrize(
+    ("loss", "expected"),
+    [
+        (lambda: hinge([Value(-1e308), Value(-1e308)], [1, 1]), 1e308),  # relu(1 + 1e308) each
+        (lambda: mse([Value(1.2e154), Value(-1.2e154)], [0, 0]), 1.2e154**2),
+        (lambda: bce_with_logits([Value(-1.5e308), Value(-1.5e308)], [1, 1]), 1.5e308),
+        (lambda: cross_entropy([[0.0, -1.5e308], [0.0, -1.5e308]], [1, 1]), 1.5e308),
+    ],
+)
+def test_a_batch_mean_is_finite_where_the_sum_of_its_terms_would_overflow(loss, expected):
+    out = loss()
+    assert out.data == pytest.approx(expected, rel=1e-15)
+    out.backward()  # and every term still gets its gradient 1/n
+    assert all(math.isfinite(x.grad) for x in topological_order(out) if x.grad_computed)
+
+
+def test_a_batch_mean_that_overflows_still_gives_each_term_the_gradient_one_over_n():
+    scores = [Value(-1e308), Value(-1.7e308), Value(-1e308)]
+    out = hinge(scores, [1, 1, 1])
+    assert out.data == pytest.approx(1e308 / 3 + 1.7e308 / 3 + 1e308 / 3, rel=1e-15)
+    out.backward()
+    assert [s.grad for s in scores] == [-1 / 3] * 3
+
+
+def test_a_batch_mean_whose_sum_is_finite_keeps_the_plain_graph_and_its_bits():
+    scores = [Value(2.0), Value(0.5), Value(-1.0)]
+    out = hinge(scores, [1, 1, 1])
+    total, scale = out.inputs
+    assert out.op == "*"
+    assert scale.data == 1 / 3
+    assert total.data == 0.0 + 0.5 + 2.0
+    assert out.data == (0.0 + 0.5 + 2.0) * (1 / 3)  # bit for bit: sum, then * (1/n)
+
+
+def test_sum_overflows_only_when_finite_numbers_add_up_past_the_float_maximum():
+    assert sum_overflows([1e308, 1e308])
+    assert sum_overflows([-1e308, 1.0, -1e308])
+    assert not sum_overflows([1e308, -1e308, 1e308])  # never past the maximum on the way
+    assert not sum_overflows([math.inf, 1.0])  # the mean itself is infinite: nothing to save
+    assert not sum_overflows([math.nan, 1e308, 1e308])
+    assert not sum_overflows([0.5, 0.25])

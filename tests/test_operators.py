@@ -12,6 +12,8 @@ import math
 from fractions import Fraction
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from micrograd_like import Value, detect_anomaly, grad, hessian, topological_order
 from micrograd_like import operators as ops
@@ -74,6 +76,26 @@ def test_division_is_a_quotient_not_a_product_with_an_overflowing_inverse():
     q = Value(1.0) / Value(4.0)
     assert q.op == "/"
     assert q.local_grads == (0.25, -0.0625)  # 1/b and -q/b
+
+
+nonzero = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x != 0)
+HALF_MAX = Fraction(1.7976931348623157e308) / 2  # clear of rounding at the float maximum
+
+
+@given(a=st.floats(allow_nan=False, allow_infinity=False), b=nonzero)
+@example(a=5e-324, b=1e-308)  # a/b**2 about 5e292: b**2 would underflow to 0
+@example(a=1e-300, b=1e-160)  # a/b**2 = 1e20: b**2 underflows, q/b does not
+@example(a=1e300, b=1e-5)  # q = 1e305 is finite, -q/b = -1e310 is truly beyond the range
+@example(a=1.0, b=1e-308)  # 1/b = 1e308, at the edge but inside
+def test_the_division_rule_overflows_only_where_its_exact_result_does(a, b):
+    # q = a/b, d/da = 1/b and d/db = -q/b: no intermediate beyond the results themselves,
+    # so each is finite wherever its exact value is well inside the float range.
+    quotient, d_a, d_b = (Value(a) / Value(b)).data, *(Value(a) / Value(b)).local_grads
+    exact_q, exact_d_a = Fraction(a) / Fraction(b), 1 / Fraction(b)
+    exact_d_b = -Fraction(a) / Fraction(b) ** 2
+    for got, exact in [(quotient, exact_q), (d_a, exact_d_a), (d_b, exact_d_b)]:
+        if abs(exact) <= HALF_MAX:
+            assert math.isfinite(got), (a, b, got, exact)
 
 
 def test_a_finite_quotient_does_not_trip_anomaly_mode():

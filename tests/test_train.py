@@ -209,6 +209,18 @@ def test_a_loss_function_gets_the_targets_as_given_and_all_the_outputs():
     assert {t for _, t in seen} == {0.0, 1.0}  # 0/1 are mapped to -1/+1 for "hinge" only
 
 
+def test_the_batch_loss_is_finite_where_the_sum_of_the_sample_losses_would_overflow():
+    def huge(outputs, target):
+        return outputs[0] * 0.0 + target  # a loss of about 1.5e308, finite, for every sample
+
+    X, _ = make_moons(n=4, noise=0.2, seed=3)
+    y = [1.5e308, 1.7e308, 1.5e308, 1.7e308]
+    model = MLP(2, [3, 1], seed=4)
+    history = fit(model, X, y, loss=huge, optimizer=SGD(model.parameters(), lr=0.1), steps=1,
+                  progress=False)  # fmt: skip
+    assert history.loss == [pytest.approx(1.6e308, rel=1e-15)]
+
+
 def test_a_loss_function_must_return_a_value():
     with pytest.raises(
         TypeError, match=r"fit: loss\(outputs, target\) must return a Value, got float"
