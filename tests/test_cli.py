@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_like.__main__ import build_parser
+from micrograd_like.__main__ import build_parser, main
 from tests.cli import assert_failure, assert_usage_error, run_cli
 
 # Runs `python -m micrograd_like ARGS` in a Python where `import resource` fails, as on
@@ -337,3 +338,20 @@ def test_ctrl_c_during_training_exits_130_with_one_line():
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert stderr.strip() == "interrupted"
+
+
+@pytest.mark.parametrize(
+    "args", [["train", "--out", "run"], ["graph", "x", "--set", "x=1", "-o", "x.svg"]]
+)
+def test_an_output_folder_without_write_permission_is_refused_before_any_work(
+    args, tmp_path, monkeypatch, capsys
+):
+    # Root may write anywhere, so the folder's refusal is stood in for by os.access's answer.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    assert stopped.value.code == 2
+    captured = capsys.readouterr()
+    assert "no permission to write in" in captured.err
+    assert "training MLP" not in captured.out
