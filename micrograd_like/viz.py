@@ -233,7 +233,8 @@ def _role(node: Value, style: _Style) -> str:
 def _tint(grad: float, largest: float) -> str:
     if not math.isfinite(grad) or largest == 0 or grad == 0:
         return "#ffffff"
-    level = min(3, int(4 * abs(grad) / largest - 1e-12))
+    # The ratio first: it is at most 1, where 4 * |grad| overflows past about 4.5e307.
+    level = min(3, int(4 * (abs(grad) / largest) - 1e-12))
     return (POSITIVE_TINTS if grad > 0 else NEGATIVE_TINTS)[level]
 
 
@@ -406,7 +407,8 @@ def _draw(
                 and largest_contribution > 0
                 and math.isfinite(contribution)
             ):
-                edge["penwidth"] = f"{1 + 3 * abs(contribution) / largest_contribution:.2f}"
+                ratio = abs(contribution) / largest_contribution  # at most 1: no overflow
+                edge["penwidth"] = f"{1 + 3 * ratio:.2f}"
             if highlighted:
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(endpoint(child), op_id, **edge)

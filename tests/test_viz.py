@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -121,6 +122,39 @@ def test_roles_are_coloured_apart_and_grad_sign_is_tinted():
     assert re.search(rf'<b>x1</b>.*bgcolor="{viz.NEGATIVE_TINTS[3]}">grad -1.5<', source)
     # w1's grad is x1 * (1 - o^2) = 1, two thirds of the largest: the third tint
     assert re.search(rf'<b>w1</b>.*bgcolor="{viz.POSITIVE_TINTS[2]}">grad 1<', source)
+
+
+def test_grads_near_the_float_maximum_get_tints_and_pen_widths_without_overflow():
+    # |grad| / largest first: 4 * 1.7e308 would overflow to inf (int(inf) raised).
+    a, b = Value(1.7e308, label="a"), Value(1.0, label="b")
+    c = a * b
+    c.label = "c"
+    c.backward()
+    assert b.grad == 1.7e308
+    source = draw_dot(c).source
+    assert re.search(rf'<b>b</b>.*bgcolor="{viz.POSITIVE_TINTS[3]}">grad 1.7e\+308<', source)
+    assert re.search(rf'<b>a</b>.*bgcolor="{viz.POSITIVE_TINTS[0]}">grad 1<', source)
+    widths = re.findall(r'passes ([^"]*)" penwidth=([\d.]+)', source)
+    # b's edge passes the largest gradient: 1 + 3 * 1; a's passes 1: 1 + 3 * (1 / 1.7e308)
+    assert sorted(widths) == [("1", "1.00"), ("1.7e+308", "4.00")]
+
+
+def test_infinite_and_nan_grads_are_drawn_untinted():
+    x = Value(1e308, label="x")
+    y = x * x  # inf; d/dx = 2x overflows too
+    y.label = "y"
+    zero = Value(0.0, label="zero")
+    z = zero * math.inf * 0.0  # d/d(zero) = 0 * inf = nan
+    z.label = "z"
+    total = y + z
+    total.backward()
+    assert math.isinf(x.grad)
+    assert math.isnan(zero.grad)
+    source = draw_dot(total).source
+    assert re.search(r'<b>x</b>.*bgcolor="#ffffff">grad inf<', source)
+    assert re.search(r'<b>zero</b>.*bgcolor="#ffffff">grad nan<', source)
+    assert "penwidth=inf" not in source
+    assert 'penwidth="inf"' not in source
 
 
 def test_constants_are_drawn_as_const():
