@@ -15,9 +15,10 @@
 ``backprop_steps(root)`` yields one diagram per chain-rule step, and
 ``backprop_slider(root)`` wraps them in a Jupyter slider.
 
-Rendering needs a ``dot`` program. The system's Graphviz is used when ``dot``
-is on PATH; otherwise the ``graphviz-pure`` command from PyPI, which
-``pip install micrograd_like[viz]`` installs.
+The module needs the ``viz`` extra, ``pip install "micrograd_like[viz]"``;
+without it, importing it raises a ModuleNotFoundError that says so. Rendering
+needs a ``dot`` program. The system's Graphviz is used when ``dot`` is on PATH;
+otherwise the ``graphviz-pure`` command from PyPI, which the extra installs.
 
 Example:
     >>> from micrograd_like import Value
@@ -46,7 +47,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import graphviz
+try:
+    import graphviz
+except ModuleNotFoundError as error:
+    if error.name != "graphviz":
+        raise  # graphviz is there, but something it needs is not: that error says what
+    raise ModuleNotFoundError(
+        'micrograd_like.viz needs the graphviz package: pip install "micrograd_like[viz]". '
+        "No system Graphviz is needed: the extra also installs graphviz-pure, which renders "
+        "the diagrams by itself",
+        name="graphviz",
+    ) from None
 
 from micrograd_like.autograd import borrowed_grads
 from micrograd_like.engine import Value, chain_rule, topological_order
