@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import errno
 import math
 import os
 import re
@@ -61,6 +62,7 @@ except ModuleNotFoundError as error:
 
 from micrograd_like.autograd import borrowed_grads
 from micrograd_like.engine import Value, chain_rule, topological_order
+from micrograd_like.files import write_atomic
 from micrograd_like.nn import Layer, Module, Neuron
 from micrograd_like.recording import ModuleCall
 
@@ -180,21 +182,29 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Writes the diagram to path, in the format its suffix names (.svg .png .pdf .dot).
 
+        The file is written whole or not at all (`micrograd_like.files.write_atomic`):
+        a failed or interrupted save leaves any old file as it was. A path in a
+        missing directory, or a directory, is refused before rendering.
+
         Raises:
             ValueError: If the suffix is not one of those.
             RenderError: If rendering fails.
+            OSError: If path cannot be written: its directory is missing or
+                read-only, or path is a directory. Nothing is written then.
         """
         target = Path(path)
         fmt = target.suffix.lower().lstrip(".")
-        if fmt in ("dot", "gv"):
-            target.write_text(self.source, encoding="utf-8")
-        elif fmt in ("svg", "png", "pdf"):
-            target.write_bytes(render(self.source, fmt))
-        else:
+        if fmt not in ("dot", "gv", "svg", "png", "pdf"):
             raise ValueError(
                 f"save: cannot tell the format from {target.name!r}; use .svg, .png, .pdf or .dot"
             )
-        return target
+        # Rendering may take a while: a target that cannot be written fails first.
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "save: the path is a directory", str(target))
+        if not target.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "save: no such directory", str(target.parent))
+        data = self.source if fmt in ("dot", "gv") else render(self.source, fmt)
+        return write_atomic(target, data)
 
 
 # ---------------------------------------------------------------------------

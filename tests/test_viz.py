@@ -299,6 +299,61 @@ def test_save_writes_each_format_by_suffix(no_system_dot, tmp_path):
         diagram.save(tmp_path / "g.xml")
 
 
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("suffix", [".dot", ".svg"])
+def test_save_to_a_missing_directory_or_a_directory_is_an_os_error_and_writes_nothing(
+    no_system_dot, tmp_path, suffix
+):
+    diagram = draw_dot(Value(1.0, label="x") * 2)
+    with pytest.raises(FileNotFoundError, match="save: no such directory"):
+        diagram.save(tmp_path / "missing" / f"g{suffix}")
+    (tmp_path / f"d{suffix}").mkdir()
+    with pytest.raises(IsADirectoryError, match="save: the path is a directory"):
+        diagram.save(tmp_path / f"d{suffix}")
+    assert leftovers(tmp_path) == [f"d{suffix}"]
+    assert leftovers(tmp_path / f"d{suffix}") == []
+
+
+@pytest.mark.parametrize("suffix", [".dot", ".png"])
+def test_save_into_a_read_only_directory_is_an_os_error_and_writes_nothing(
+    no_system_dot, tmp_path, monkeypatch, suffix
+):
+    import tempfile
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    if os.access(folder, os.W_OK):  # root writes anyway: refuse as the system refuses others
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    try:
+        with pytest.raises(PermissionError):
+            draw_dot(Value(1.0) * 2).save(folder / f"g{suffix}")
+        assert leftovers(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_failed_save_leaves_the_old_file_whole(no_system_dot, tmp_path, monkeypatch):
+    target = tmp_path / "g.svg"
+    target.write_text("<svg>the old diagram</svg>")
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        draw_dot(Value(1.0) * 2).save(target)
+    assert target.read_text() == "<svg>the old diagram</svg>"
+    assert leftovers(tmp_path) == ["g.svg"]  # and no temporary file
+
+
 def test_without_any_renderer_the_error_names_both_fixes(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("MICROGRAD_LIKE_DOT", raising=False)
