@@ -67,6 +67,8 @@ from micrograd_like.nn import Layer, Module, Neuron
 from micrograd_like.recording import ModuleCall
 
 __all__ = [
+    "DEFAULT_MAX_NODES",
+    "DISPLAY_MAX_NODES",
     "HIGHLIGHT_COLOUR",
     "NEGATIVE_TINTS",
     "NOT_COMPUTED_COLOUR",
@@ -84,7 +86,11 @@ __all__ = [
 ]
 
 DEFAULT_MAX_NODES = 250
-"""draw_dot refuses graphs with more values than this unless told otherwise."""
+"""draw_dot and backprop_steps refuse to draw more values (and boxes) than this by default.
+
+Past a few hundred boxes a diagram no longer teaches, and Graphviz takes long to lay
+it out; ``max_nodes=`` changes the limit, ``max_nodes=None`` lifts it.
+"""
 
 DISPLAY_MAX_NODES = 40
 """A Value shows as a diagram in Jupyter only when its graph is at most this big."""
@@ -565,18 +571,83 @@ def _graph_order(root: Value) -> list[Value]:
     return topological_order(root)
 
 
-def _check_size(order: list[Value], grouping: _Grouping, max_nodes: int | None) -> None:
+def _drawn_count(order: list[Value], grouping: _Grouping) -> int:
+    """How many records and boxes a diagram of order with this grouping has."""
+    boxes = {grouping.box_of(node) for node in order}
+    return sum(1 for node in order if grouping.box_of(node) is None) + len(boxes - {None})
+
+
+_OUTSIDE = "outside"  # the box that gathers the values no recorded call made
+
+
+def _gather_outside(order: list[Value], grouping: _Grouping, root: Value) -> _Grouping:
+    """Every value of no recorded call but root (a loss written by hand) in one box."""
+    outside = [node for node in order if node is not root and node not in grouping.path_of]
+    if len(outside) < 2:
+        return grouping
+    operations = sum(1 for node in outside if node.inputs)
+    constants = sum(1 for node in outside if not node.inputs and not node.label)
+    kinds = [
+        f"{count:,} {kind}"
+        for count, kind in [
+            (operations, "operations"),
+            (constants, "constants"),
+            (len(outside) - operations - constants, "inputs"),
+        ]
+        if count
+    ]
+    title = f"{len(outside):,} values outside the model: {', '.join(kinds)}"
+    return _Grouping(
+        {**grouping.path_of, **dict.fromkeys(outside, _OUTSIDE)},
+        {**grouping.titles, _OUTSIDE: title},
+        {**grouping.parent, _OUTSIDE: None},
+        grouping.collapsed | {_OUTSIDE},
+        grouping.cluster_style,
+    )
+
+
+def _check_size(
+    who: str,
+    order: list[Value],
+    grouping: _Grouping,
+    max_nodes: int | None,
+    advice: Callable[[], str],
+) -> None:
+    """Raises GraphTooLargeError, with advice(), if more than max_nodes would be drawn."""
     if max_nodes is None:
         return
-    boxes = {grouping.box_of(node) for node in order}
-    drawn = sum(1 for node in order if grouping.box_of(node) is None) + len(boxes - {None})
+    drawn = _drawn_count(order, grouping)
     if drawn > max_nodes:
         raise GraphTooLargeError(
-            f"draw_dot: the graph has {drawn:,} values to draw, more than max_nodes={max_nodes:,}. "
-            f"Draw a smaller part of it (one sample's loss), group it by module and collapse "
-            f"neurons or layers into boxes (record_calls(), then draw_dot(loss, model=model, "
-            f"calls=calls, collapse='neuron')), or pass a larger max_nodes"
+            f"{who}: the graph has {drawn:,} values to draw, more than "
+            f"max_nodes={max_nodes:,}. {advice()}"
         )
+
+
+def _advice(
+    order: list[Value],
+    grouping: _Grouping,
+    calls: Sequence[ModuleCall] | None,
+    collapse: str | type[Module] | None,
+) -> str:
+    """What would make draw_dot's diagram fit, given what is already in use."""
+    larger = "pass a larger max_nodes (None draws any size)"
+    if calls is None:
+        return (
+            "Draw a smaller part of it (one sample's loss); or group it by module and collapse "
+            "each layer into a box: compute it inside nn.record_calls() as calls, then "
+            f"draw_dot(loss, model=model, calls=calls, collapse='layer'); or {larger}"
+        )
+    if collapse is None:
+        outside = sum(1 for node in order if node not in grouping.path_of)
+        return (
+            f"{outside:,} of them {'is' if outside == 1 else 'are'} outside any recorded call. "
+            f"Collapse each layer or neuron into a box (collapse='layer' or collapse='neuron'), "
+            f"or {larger}"
+        )
+    boxes = len({grouping.box_of(node) for node in order} - {None})
+    coarser = "collapse='layer' draws fewer boxes than neurons, or " if collapse == "neuron" else ""
+    return f"Collapsed, it still has {boxes:,} boxes: {coarser}{larger}"
 
 
 def _reached(node: Value) -> bool:
@@ -623,7 +694,10 @@ def draw_dot(
             and, once backward has run, the gradient it passes back.
         precision: Significant digits of every number shown.
         max_nodes: Refuse to draw more values (and boxes) than this; None
-            lifts the limit.
+            lifts the limit. With ``collapse``, where the values that no
+            recorded call made (a loss written by hand around the model)
+            would be too many to draw one by one, they are drawn as one box
+            instead, all but root.
 
     Returns:
         The diagram; in Jupyter it shows inline as SVG.
@@ -647,9 +721,22 @@ def draw_dot(
     grouping = _NO_GROUPS
     if model is not None and calls is not None:
         grouping = _module_grouping(order, model, calls, collapse)
+        too_many = max_nodes is not None and _drawn_count(order, grouping) > max_nodes
+        if collapse is not None and too_many:
+            grouping = _gather_outside(order, grouping, root)
     if forward is not None:
         grouping = _pass_grouping(order, forward)
-    _check_size(order, grouping, max_nodes)
+    _check_size(
+        "draw_dot",
+        order,
+        grouping,
+        max_nodes,
+        lambda: (
+            _advice(order, grouping, calls, collapse)
+            if forward is None
+            else "Draw a smaller part of it, or pass a larger max_nodes (None draws any size)"
+        ),
+    )
     names = _param_names(
         params if params is not None or model is None else dict(model.named_parameters())
     )
@@ -687,7 +774,13 @@ def backprop_steps(
         The diagrams, one per step.
     """
     order = _graph_order(root)
-    _check_size(order, _NO_GROUPS, max_nodes)
+    _check_size(
+        "backprop_steps",
+        order,
+        _NO_GROUPS,
+        max_nodes,
+        lambda: "Step through a smaller part of it (one neuron), or pass a larger max_nodes",
+    )
     names = _param_names(params)
     operations = [node for node in reversed(order) if node.inputs]
     # The engine's own chain-rule loop, one operation at a time, on borrowed grads: after

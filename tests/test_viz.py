@@ -9,12 +9,13 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("graphviz")
 
-from micrograd_like import Value, no_grad, viz
+from micrograd_like import Value, no_grad, topological_order, viz
 from micrograd_like.viz import (
     Diagram,
     GraphTooLargeError,
@@ -479,6 +480,114 @@ def test_a_batch_loss_collapses_to_a_handful_of_boxes():
     assert "80 input values" in source
     assert "layers.1: Layer, 40 calls" in source
     assert len(value_rows(source)) < 10
+
+
+def micrograds_demo_loss():
+    """micrograd's demo loss, pasted unchanged, on 100 moons points and MLP(2, [16, 16, 1])."""
+    from micrograd_like.datasets import make_moons, to_plus_minus_one
+    from micrograd_like.engine import Value
+    from micrograd_like.nn import MLP, record_calls
+
+    X, labels = make_moons(n=100, noise=0.1, seed=0)
+    y = to_plus_minus_one(labels)
+    model = MLP(2, [16, 16, 1], seed=0)
+    with record_calls() as calls:
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores: list[Any] = list(map(model, inputs))  # one Value each: one output
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss: Any = data_loss + reg_loss
+    total_loss.backward()
+    return model, calls, total_loss
+
+
+def box_titles(source: str) -> list[str]:
+    return sorted(re.findall(r'^\s*m_\S+ \[label="([^"]+)"', source, re.M))
+
+
+def test_micrograds_demo_loss_pasted_unchanged_collapses_to_a_handful_of_boxes():
+    model, calls, loss = micrograds_demo_loss()
+    assert len(topological_order(loss)) > 65_000
+    source = draw_dot(loss, model=model, calls=calls, collapse="layer").source  # max_nodes 250
+    # The hinge terms, their mean and the L2 penalty, written by hand around the model:
+    # 5 nodes per sample, 101 for the sum and mean, 337 squares, 338 for their sum, 2 for alpha.
+    outside = "1,280 values outside the model: 1,076 operations, 204 constants"
+    assert box_titles(source) == sorted(
+        [
+            "200 input values",
+            "layers.0: Layer, 100 calls",
+            "layers.1: Layer, 100 calls",
+            "layers.2: Layer, 100 calls",
+            outside,
+        ]
+    )
+    assert len(value_rows(source)) == 1  # only the loss itself is drawn as a value
+    assert re.search(r"m_layers_2 -> m_outside", source)
+    assert re.search(r"m_outside -> v\d+_op", source)
+
+
+def test_a_small_loss_written_by_hand_stays_drawn_node_by_node():
+    from micrograd_like.nn import MLP, record_calls
+
+    model = MLP(2, [3, 1], seed=0)
+    with record_calls() as calls:
+        out: Any = model([0.5, -1.0])
+        loss = (out - 1) ** 2 + 0.01 * sum(p * p for p in model.parameters())
+    source = draw_dot(loss, model=model, calls=calls, collapse="layer").source
+    assert not any("outside the model" in title for title in box_titles(source))
+    assert len(value_rows(source)) > 20  # the squares of the 13 parameters and their sum
+
+
+def test_too_large_a_graph_suggests_record_calls_and_collapse_when_not_in_use():
+    model, _, loss = micrograds_demo_loss()
+    for kwargs in ({}, {"model": model}):
+        with pytest.raises(GraphTooLargeError) as error:
+            draw_dot(loss, **kwargs)
+        message = str(error.value)
+        assert message.startswith("draw_dot: the graph has 65,818 values to draw, more than ")
+        assert "nn.record_calls()" in message
+        assert "collapse='layer'" in message
+        assert "larger max_nodes" in message
+
+
+def test_with_calls_but_no_collapse_it_names_the_values_outside_and_suggests_collapse():
+    model, calls, loss = micrograds_demo_loss()
+    with pytest.raises(GraphTooLargeError) as error:
+        draw_dot(loss, model=model, calls=calls)
+    message = str(error.value)
+    assert "1,481 of them are outside any recorded call" in message  # 1,280 + 200 inputs + loss
+    assert "collapse='layer'" in message
+    assert "record_calls" not in message
+
+
+@pytest.mark.parametrize(
+    ("collapse", "max_nodes", "boxes", "coarser"),
+    [("neuron", 20, 35, True), ("layer", 4, 5, False)],
+)
+def test_collapsed_and_still_too_large_it_says_so_and_suggests_only_what_is_left(
+    collapse, max_nodes, boxes, coarser
+):
+    model, calls, loss = micrograds_demo_loss()
+    with pytest.raises(GraphTooLargeError) as error:
+        draw_dot(loss, model=model, calls=calls, collapse=collapse, max_nodes=max_nodes)
+    message = str(error.value)
+    assert f"Collapsed, it still has {boxes} boxes" in message
+    assert ("collapse='layer' draws fewer boxes" in message) == coarser
+    assert "pass a larger max_nodes" in message
+    assert "record_calls" not in message
+
+
+def test_the_size_limits_are_public_and_backprop_steps_names_itself():
+    assert viz.DEFAULT_MAX_NODES == 250
+    assert {"DEFAULT_MAX_NODES", "DISPLAY_MAX_NODES"} <= set(viz.__all__)
+    x = Value(1.0)
+    for _ in range(200):
+        x = x + 1
+    with pytest.raises(GraphTooLargeError, match=r"^backprop_steps: the graph has 401 values"):
+        next(backprop_steps(x))
+    assert "step 0 of 200" in next(backprop_steps(x, max_nodes=None)).source
 
 
 @pytest.mark.parametrize(
