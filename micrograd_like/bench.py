@@ -22,7 +22,10 @@ process, and an engine's median is over all of its steps, so a slow spell
 of a shared machine slows every engine alike.
 
 micrograd (``pip install micrograd==0.1.0``) and PyTorch are measured when
-installed. ``--quick`` is a smoke run with small sizes and few repeats.
+installed; an engine asked for but not installed is named on stderr with the
+command that installs it (`missing_engines`). ``--quick`` is a smoke run with
+small sizes and few repeats. ``--json FILE`` also writes the results as
+standard JSON (`micrograd_like.files.write_json`).
 Machines are noisy: compare the ratios within one run, not absolute times
 across runs.
 """
@@ -30,6 +33,7 @@ across runs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import importlib
 import itertools
@@ -45,9 +49,20 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["ENGINES", "Result", "add_arguments", "run", "run_benchmark", "to_markdown"]
+from micrograd_like.files import write_json
+
+__all__ = [
+    "ENGINES",
+    "Result",
+    "add_arguments",
+    "missing_engines",
+    "run",
+    "run_benchmark",
+    "to_markdown",
+]
 
 ENGINES = (
     "micrograd",
@@ -320,18 +335,41 @@ def _worker(task: str, engine: str, size: int, repeats: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def _available(engine: str) -> bool:
-    module = {"micrograd": "micrograd", "micrograd-nogc": "micrograd"}.get(engine)
-    if engine.startswith("torch"):
-        module = "torch"
-    if engine.endswith("jit"):
-        module = "numpy"
-    if module is None:
-        return True
-    probe = subprocess.run(
-        [sys.executable, "-c", f"import {module}"], capture_output=True, check=False
-    )
-    return probe.returncode == 0
+# The package each optional engine needs, and the command that installs it.
+_NEEDS = {
+    "micrograd": ("micrograd", "pip install micrograd"),
+    "micrograd-nogc": ("micrograd", "pip install micrograd"),
+    "torch-scalar": ("torch", "pip install torch"),
+    "torch-batched": ("torch", "pip install torch"),
+    "micrograd_like-jit": ("numpy", 'pip install "micrograd_like[jit]"'),
+}
+
+
+def missing_engines(engines: Sequence[str]) -> dict[str, str]:
+    """The engines among these that cannot run here, each with the command that installs it.
+
+    Each package is tried once, in a fresh Python (importing it here would
+    weigh on the measurements), so a package that is there but broken counts
+    as missing too.
+
+    Example:
+        >>> missing_engines(["micrograd_like", "micrograd_like-fit"])
+        {}
+    """
+    importable: dict[str, bool] = {}
+    missing = {}
+    for engine in engines:
+        if engine not in _NEEDS:
+            continue  # micrograd_like itself: always here
+        module, install = _NEEDS[engine]
+        if module not in importable:
+            probe = subprocess.run(
+                [sys.executable, "-c", f"import {module}"], capture_output=True, check=False
+            )
+            importable[module] = probe.returncode == 0
+        if not importable[module]:
+            missing[engine] = install
+    return missing
 
 
 def _measure(task: str, engine: str, size: int, repeats: int, timeout: float) -> dict[str, Any]:
@@ -364,7 +402,8 @@ def run_benchmark(
 ) -> list[Result]:
     """Runs every workload on every installed engine; returns the results."""
     say = progress or (lambda _: None)
-    present = [e for e in engines if _available(e)]
+    missing = missing_engines(engines)
+    present = [e for e in engines if e not in missing]
     rounds, repeats = (1, 2) if quick else (3, 3)
     chain_sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
     sum_size = 10_000 if quick else 100_000
@@ -450,15 +489,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _as_json(result: Result) -> dict[str, Any]:
+    """A result as standard JSON: a time that is not a finite number is null."""
+    seconds = result.seconds
+    finite = seconds is not None and math.isfinite(seconds)
+    return {**dataclasses.asdict(result), "seconds": seconds if finite else None}
+
+
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """Runs the benchmark from parsed options, prints the table; exit status 0 if anything ran."""
+    """Runs the benchmark from parsed options, prints the table; exit status 0 if anything ran.
+
+    Each engine asked for but not installed is named on stderr, one line each,
+    with the command that installs it; if none can run, one more line says
+    so, no table is printed, and the exit status is 1.
+    """
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         parser.error(f"argument --engines: unknown {unknown}; choose from {', '.join(ENGINES)}")
-    results = run_benchmark(args.quick, engines, progress=lambda s: print(s, file=sys.stderr))
+    if args.json and not Path(args.json).parent.is_dir():
+        # Found out now, not after minutes of measuring.
+        parser.error(f"argument --json: the directory of {args.json!r} does not exist")
+    if args.json and Path(args.json).is_dir():
+        parser.error(f"argument --json: {args.json!r} is a directory")
+    missing = missing_engines(engines)
+    for engine, install in missing.items():
+        print(f"bench: {engine} is not installed, skipped: {install}", file=sys.stderr)
+    present = [e for e in engines if e not in missing]
+    if not present:
+        print("bench: none of the engines asked for is installed; nothing to measure",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    results = run_benchmark(args.quick, present, progress=lambda s: print(s, file=sys.stderr))
     print(to_markdown(results, args.quick))
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump([r.__dict__ for r in results], handle, indent=1)
+        write_json(args.json, [_as_json(r) for r in results])
     return 0 if any(r.seconds is not None and not math.isnan(r.seconds) for r in results) else 1

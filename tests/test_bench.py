@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from micrograd_like import bench
+from micrograd_like.__main__ import main
 from micrograd_like.datasets import make_moons, to_plus_minus_one
 from tests.cli import assert_usage_error, run_cli
 
@@ -87,3 +93,80 @@ def test_unknown_engine_is_a_usage_error_without_traceback():
     result = run_cli("bench", "--engines", "micrograd_like,nope")
     assert_usage_error(result)
     assert "unknown ['nope']" in result.stderr
+
+
+# -- engines that are not installed --
+
+
+@pytest.fixture
+def not_installed(tmp_path, monkeypatch):
+    """torch and micrograd made impossible to import, here and in every Python started from here.
+
+    A package of that name first on PYTHONPATH that raises ImportError, as a missing one does.
+    """
+    folder = tmp_path / "not-installed"
+    for name in ("torch", "micrograd"):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "__init__.py").write_text(f"raise ImportError('no {name} here')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(folder), *sys.path]))
+    return folder
+
+
+def test_missing_engines_names_each_with_the_command_that_installs_it(not_installed):
+    assert bench.missing_engines(["micrograd_like", "torch-scalar", "micrograd-nogc"]) == {
+        "torch-scalar": "pip install torch",
+        "micrograd-nogc": "pip install micrograd",
+    }
+    assert bench.missing_engines(["micrograd_like", "micrograd_like-fit"]) == {}
+
+
+def test_when_no_engine_asked_for_is_installed_bench_says_so_and_prints_no_table(not_installed):
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "bench", "--quick", "--engines",
+         "torch-scalar,torch-batched"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""  # no empty table
+    assert result.stderr.splitlines() == [
+        "bench: torch-scalar is not installed, skipped: pip install torch",
+        "bench: torch-batched is not installed, skipped: pip install torch",
+        "bench: none of the engines asked for is installed; nothing to measure",
+    ]
+
+
+def test_the_engines_that_are_installed_run_and_the_others_are_named(
+    not_installed, monkeypatch, capsys, tmp_path
+):
+    asked: list[list[str]] = []
+
+    def measured(quick, engines, progress=None):
+        asked.append(list(engines))
+        return [bench.Result("W1 moons step", "micrograd_like", 0.25)]
+
+    monkeypatch.setattr(bench, "run_benchmark", measured)
+    report = tmp_path / "bench.json"
+    engines = "micrograd,micrograd_like,torch-scalar"
+    assert main(["bench", "--quick", "--engines", engines, "--json", str(report)]) == 0
+    captured = capsys.readouterr()
+    assert asked == [["micrograd_like"]]
+    assert captured.err.splitlines() == [
+        "bench: micrograd is not installed, skipped: pip install micrograd",
+        "bench: torch-scalar is not installed, skipped: pip install torch",
+    ]
+    assert "| W1 moons step | micrograd_like | 250.0 ms |  |  |" in captured.out
+    assert json.loads(report.read_text(encoding="utf-8")) == [
+        {"workload": "W1 moons step", "engine": "micrograd_like", "seconds": 0.25, "note": ""}
+    ]
+
+
+def test_a_json_file_in_a_missing_directory_is_refused_before_measuring(
+    monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setattr(bench, "run_benchmark", lambda *args, **kwargs: pytest.fail("ran"))
+    target = tmp_path / "missing" / "bench.json"
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "--quick", "--engines", "micrograd_like", "--json", str(target)])
+    assert stopped.value.code == 2
+    assert "argument --json: the directory of" in capsys.readouterr().err
+    assert not Path(tmp_path / "missing").exists()
