@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run backward from it, and draw its graph with every data and grad.",
     )
     # Optional here so that `--set x=0.5 "tanh(x)"`, where --set swallows it, still works.
-    graph.add_argument("formula", nargs="?", help='e.g. "tanh(x*w + b)"')
+    graph.add_argument("formula", nargs="?", help='e.g. "tanh(x*w + b)" or "-x*2"')
     graph.add_argument(
         "--set",
         dest="assignments",
@@ -340,11 +340,19 @@ def _write(path: Path, data: str | bytes) -> None:
 
 
 def _formula_and_values(
-    args: argparse.Namespace, parser: argparse.ArgumentParser
+    args: argparse.Namespace, rest: list[str], parser: argparse.ArgumentParser
 ) -> tuple[str, dict[str, float]]:
-    """The formula and the --set values; the formula may have landed among the --set items."""
+    """The formula and the --set values; the formula may have landed among the --set items.
+
+    A formula that starts with "-" (``-x*2``) looks like an option to argparse,
+    which leaves it in rest: it is the formula when no other was given.
+    """
     items = list(args.assignments)
     formula = args.formula
+    if formula is None and len(rest) == 1 and not rest[0].startswith("--"):
+        formula, rest = rest[0], []
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if formula is None:
         # `graph --set x=0.5 "tanh(x)"`: --set took the formula too; it is the item without "=".
         loose = [item for item in items if "=" not in item]
@@ -364,12 +372,12 @@ def _formula_and_values(
     return formula, values
 
 
-def _run_graph(args: argparse.Namespace) -> int:
+def _run_graph(args: argparse.Namespace, rest: list[str]) -> int:
     # Imported here: the diagrams need the optional viz extra.
     from micrograd_like.engine import topological_order
 
     parser: argparse.ArgumentParser = args.command_parser
-    formula, values = _formula_and_values(args, parser)
+    formula, values = _formula_and_values(args, rest, parser)
     target = None
     if args.output is not None:
         if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
@@ -542,11 +550,11 @@ def _commands(argv: Sequence[str] | None) -> int:
     args, rest = parser.parse_known_args(argv)
     if args.command == "bench":
         return _run_bench(rest, args.command_parser.prog)
+    if args.command == "graph":
+        return _run_graph(args, rest)
     if rest:  # as parse_args would say it, with the usage of the command they were given to
         command_parser = getattr(args, "command_parser", parser)
         command_parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    if args.command == "graph":
-        return _run_graph(args)
     if args.command == "train":
         return _run_train(args)
     if args.command is None:

@@ -355,3 +355,10 @@ def test_an_output_folder_without_write_permission_is_refused_before_any_work(
     captured = capsys.readouterr()
     assert "no permission to write in" in captured.err
     assert "training MLP" not in captured.out
+
+
+def test_graph_takes_a_formula_that_starts_with_a_minus_sign():
+    result = run_cli("graph", "-x*2", "--set", "x=1.5")
+    assert result.returncode == 0, result.stderr
+    assert "data -3" in result.stdout
+    assert_usage_error(run_cli("graph", "x", "-y", "--set", "x=1"))

@@ -48,7 +48,9 @@ NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["0", "-0", "1e300", "1e-320", "1e400", "nan", "0x10", "1_0", " 3", "", "1,2"]),
 )
-JUNK = st.text(max_size=8)
+# Any text a command line can carry: everything but NUL (and lone surrogates, as st.text).
+ARGV_TEXT = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+JUNK = st.text(ARGV_TEXT, max_size=8)
 NAMES = st.sampled_from(["x", "y", "w", "b1", "\uff58", "exp", "1x", "x y", "_"])
 
 
@@ -91,7 +93,9 @@ def formulas() -> st.SearchStrategy[str]:
             "x" * 3000,
         ]
     )
-    return st.one_of(st.recursive(leaf, combine, max_leaves=10), special, st.text(max_size=20))
+    return st.one_of(
+        st.recursive(leaf, combine, max_leaves=10), special, st.text(ARGV_TEXT, max_size=20)
+    )
 
 
 ASSIGNMENTS = st.lists(
@@ -182,6 +186,9 @@ def command_lines(draw: st.DrawFn, command: str, root: Path) -> list[str]:
             text = str(draw(strategies[action.dest]))
             where = draw(st.integers(1, len(words)))
             words.insert(where, text)
+    if command == "graph" and draw(st.booleans()):  # every variable a fine value, half the time
+        numbers = st.floats(-1e3, 1e3, allow_nan=False).map(repr)
+        words += ["--set", *(f"{name}={draw(numbers)}" for name in ("x", "y", "w", "b1"))]
     if draw(st.integers(0, 19)) == 0:
         words.append(draw(st.sampled_from(["--bogus", "-o", "--set", "extra"])))
     return words
