@@ -1,12 +1,13 @@
 """The report's numeric example, computed with Values and explained number by number.
 
-The project grew out of a report on backpropagation whose example is a 2-2-1
+The project grew out of the report "Backpropagation for Model Optimization",
+kept in the repository as ``docs/report.md``. Its numeric example is a 2-2-1
 network: two inputs, two sigmoid hidden neurons, one sigmoid output, and
 binary cross-entropy loss. The report lists the steps but prints no numbers and
 gives no learning rate. `run` builds that network from `Value` operations, runs
 the forward pass, ``backward()`` and the update rule, and returns every number;
 `to_text`, `to_markdown` and `to_json` lay them out for a student checking by
-hand.
+hand, each naming the report and where to read it.
 
 Weight convention (the report's): ``w_ij(1)`` joins input ``x_i`` to hidden
 neuron ``h_j``, so ``w11(1)`` and ``w21(1)`` feed ``h1``; ``w_j(2)`` joins
@@ -37,6 +38,8 @@ __all__ = [
     "INPUTS",
     "PARAMETER_NAMES",
     "REPORT_PARAMETERS",
+    "REPORT_PATH",
+    "REPORT_TITLE",
     "ChainRuleProduct",
     "Network",
     "WorkedExample",
@@ -46,6 +49,12 @@ __all__ = [
     "to_markdown",
     "to_text",
 ]
+
+REPORT_TITLE = "Backpropagation for Model Optimization"
+"""The title of the report the example comes from."""
+
+REPORT_PATH = "docs/report.md"
+"""Where the report is, verbatim, relative to the repository's root."""
 
 PARAMETER_NAMES: tuple[str, ...] = (
     "w11_1",
@@ -444,7 +453,12 @@ def _sections(ex: WorkedExample) -> list[_Section]:
             product_rows,
         ),
         _Section(
-            f"4. Update: w_new = w - eta * dL/dw, eta = {_num(ex.lr)}",
+            f"4. Update: w_new = w - eta * dL/dw, eta = {_num(ex.lr)}"
+            + (
+                f"; the first of {ex.steps} updates (section 5 lists the loss after every step)"
+                if ex.steps > 1
+                else ""
+            ),
             (),
             ("parameter", "old", "dL/dw", "eta * dL/dw", "new"),
             update_rows,
@@ -479,6 +493,7 @@ def _preamble(ex: WorkedExample) -> list[str]:
     i = ex.inputs
     return [
         "The report's worked example: a 2-2-1 sigmoid network with binary cross-entropy loss",
+        f'from the report "{REPORT_TITLE}" ({REPORT_PATH} in the repository)',
         f"inputs x1 = {_num(i['x1'])}, x2 = {_num(i['x2'])}; target y = {_num(i['y'])}",
         f"learning rate eta = {_num(ex.lr)} ({lr_note})",
         "weights: w_ij(1) joins input x_i to hidden neuron h_j; w_j(2) joins h_j to the output",
@@ -504,7 +519,14 @@ def to_text(example: WorkedExample) -> str:
 
 def to_markdown(example: WorkedExample) -> str:
     """The tables as GitHub-flavoured markdown."""
-    lines = ["# " + _preamble(example)[0], "", *(f"- {s}" for s in _preamble(example)[1:])]
+    title, _, *facts = _preamble(example)
+    lines = [
+        "# " + title,
+        "",
+        f"From the report [{REPORT_TITLE}]({REPORT_PATH}).",
+        "",
+        *(f"- {fact}" for fact in facts),
+    ]
     for section in _sections(example):
         lines += ["", f"## {section.title}", ""]
         lines += [f"{note}" for note in section.notes]
@@ -522,8 +544,8 @@ def to_json(example: WorkedExample) -> str:
     The keys: ``lr``, ``forward`` (``z1_1, z2_1, h1, h2, z_2, y_pred, loss``),
     ``params``, ``grads`` and ``updated`` (keyed by `PARAMETER_NAMES`),
     ``loss_history`` (the loss after each step) and ``final`` (the parameters
-    after the last step). Also ``lr_note``, ``inputs``, ``upstream`` and
-    ``chain_rule``.
+    after the last step). Also ``report`` (its ``title`` and ``path``),
+    ``lr_note``, ``inputs``, ``upstream`` and ``chain_rule``.
     """
     document: dict[str, object] = {
         "lr": example.lr,
@@ -545,6 +567,7 @@ def to_json(example: WorkedExample) -> str:
         "updated": example.updated,
         "loss_history": example.loss_history,
         "final": example.final,
+        "report": {"title": REPORT_TITLE, "path": REPORT_PATH},
     }
     # json writes floats with repr(), which round-trips: full precision.
     return json.dumps(document, indent=2)

@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from micrograd_like.worked_example import (
     INPUTS,
     PARAMETER_NAMES,
     REPORT_PARAMETERS,
+    REPORT_PATH,
+    REPORT_TITLE,
     build_network,
     run,
     to_json,
@@ -257,3 +260,55 @@ def test_cli_bad_options_print_usage_and_exit_2(args):
 
 def test_module_docstring_names_the_weight_convention():
     assert "w_ij(1)`` joins input ``x_i`` to hidden" in (worked_example.__doc__ or "")
+
+
+# -- the report it comes from --
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_report_is_in_the_repository_with_its_title_and_a_note_on_where_it_came_from():
+    report = (ROOT / REPORT_PATH).read_text(encoding="utf-8").splitlines()
+    assert REPORT_PATH == "docs/report.md"
+    assert report[0].startswith("> This is the report the project grew out of, kept verbatim")
+    assert report[2] == f"# {REPORT_TITLE}" == "# Backpropagation for Model Optimization"
+
+
+def test_the_example_uses_the_reports_inputs_weights_and_biases():
+    report = (ROOT / REPORT_PATH).read_text(encoding="utf-8")
+    # $w_{11}^{(1)} = 0.15$ is w11_1, $b^{(2)} = 0.1$ is b_2; $x_1 = 0.5$ is x1, $y = 1$ is y.
+    weights = re.findall(r"\$([wb])(?:_\{?(\d+)\}?)?\^\{\((\d)\)\} = (-?[\d.]+)\$", report)
+    inputs = re.findall(r"\$([xy])(?:_(\d))? = (-?[\d.]+)\$", report)
+    assert {f"{w}{i}_{layer}": float(n) for w, i, layer, n in weights} == REPORT_PARAMETERS
+    assert {f"{x}{i}": float(n) for x, i, n in inputs} == INPUTS
+
+
+def test_every_output_names_the_report_and_where_it_is():
+    example = run()
+    text = to_text(example).splitlines()
+    assert text[0] == (
+        "The report's worked example: a 2-2-1 sigmoid network with binary cross-entropy loss"
+    )
+    assert text[1] == (
+        'from the report "Backpropagation for Model Optimization" '
+        "(docs/report.md in the repository)"
+    )
+    markdown = to_markdown(example)
+    assert "From the report [Backpropagation for Model Optimization](docs/report.md)." in markdown
+    assert json.loads(to_json(example))["report"] == {
+        "title": "Backpropagation for Model Optimization",
+        "path": "docs/report.md",
+    }
+    doc = worked_example.__doc__ or ""
+    assert '"Backpropagation for Model Optimization"' in doc
+    assert "``docs/report.md``" in doc
+
+
+def test_with_several_steps_section_4_says_it_shows_the_first_update_only():
+    text = to_text(run(steps=3))
+    heading = "4. Update: w_new = w - eta * dL/dw, eta = 0.5; the first of 3 updates"
+    assert f"{heading} (section 5 lists the loss after every step)" in text
+    assert "5. Loss after each of 3 steps" in text
+    one = to_text(run())
+    assert "4. Update: w_new = w - eta * dL/dw, eta = 0.5\n" in one  # the only update
+    assert "first of" not in one
