@@ -90,7 +90,10 @@ HALF_MAX = Fraction(1.7976931348623157e308) / 2  # clear of rounding at the floa
 def test_the_division_rule_overflows_only_where_its_exact_result_does(a, b):
     # q = a/b, d/da = 1/b and d/db = -q/b: no intermediate beyond the results themselves,
     # so each is finite wherever its exact value is well inside the float range.
-    quotient, d_a, d_b = (Value(a) / Value(b)).data, *(Value(a) / Value(b)).local_grads
+    q = Value(a) / Value(b)
+    assert q.local_grads is not None
+    d_a, d_b = q.local_grads
+    quotient = q.data
     exact_q, exact_d_a = Fraction(a) / Fraction(b), 1 / Fraction(b)
     exact_d_b = -Fraction(a) / Fraction(b) ** 2
     for got, exact in [(quotient, exact_q), (d_a, exact_d_a), (d_b, exact_d_b)]:
