@@ -122,11 +122,18 @@ def weighted_sum(
     xs = inputs if type(inputs) is list else list(inputs)
     if len(ws) != len(xs):
         raise ValueError(f"weighted_sum: {len(ws)} weights but {len(xs)} inputs")
-    fast = _fast() and PRIMITIVES["*"] is _BUILT_IN_MUL and PRIMITIVES["+"] is _BUILT_IN_ADD
+    rows = PRIMITIVES["*"] is _BUILT_IN_MUL and PRIMITIVES["+"] is _BUILT_IN_ADD
     total = _operand(start)  # a number (the default 0.0) becomes a constant leaf
-    built = _one_loop(ws, xs, total) if fast else None
-    if built is not None:
-        return built
+    if rows and _enabled[0]:
+        mode = MODE.get()
+        if mode is RECORDING:
+            built = _one_loop(ws, xs, total)
+        elif not (mode.record or mode.check_finite):  # no_grad: predictions, plots
+            built = _evaluated(ws, xs, total)
+        else:
+            built = None
+        if built is not None:
+            return built
     # The expression itself, operator by operator: numbers become constant leaves first.
     for w, x in zip(ws, xs, strict=True):
         total = total + _operand(w) * _operand(x)
@@ -158,6 +165,19 @@ def _operand(x: object) -> Value:
     if not is_real(x):
         raise TypeError(f"weighted_sum: expected Values or numbers, got {type(x).__name__}: {x!r}")
     return Value(x)  # type: ignore[arg-type]  # is_real checked it
+
+
+def _evaluated(weights: list[object], inputs: list[object], total: Value) -> Value | None:
+    """The sum under no_grad: only its value, since every node would be a leaf anyway.
+
+    The same float operations as the built-in rows, in the same order: the same number.
+    """
+    data = total.data
+    for w, x in zip(weights, inputs, strict=True):
+        if type(w) is not Value or type(x) is not Value:
+            return None
+        data += w.data * x.data
+    return Value(data)
 
 
 def _one_loop(weights: list[object], inputs: list[object], total: object) -> Value | None:

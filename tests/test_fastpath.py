@@ -9,10 +9,11 @@ of `weighted_sum`.
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_like import (
@@ -292,3 +293,23 @@ def test_graph_facts_sees_every_node():
     a = Value(1.0)
     out = (a * 2.0).relu() + a
     assert len(graph_facts(out)) == len(topological_order(out)) == 5
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), min_size=1, max_size=12),
+    st.floats(-1e6, 1e6),
+)
+def test_weighted_sum_under_no_grad_is_the_expressions_number_bit_for_bit(terms, start):
+    weights = [Value(w) for w, _ in terms]
+    inputs = [Value(x) for _, x in terms]
+    expected = Value(start)
+    with no_grad():
+        for w, x in zip(weights, inputs, strict=True):
+            expected = expected + w * x
+        got = weighted_sum(weights, inputs, Value(start))
+        with fast_paths(False):
+            slow = weighted_sum(weights, inputs, Value(start))
+    assert got.inputs == slow.inputs == ()
+    assert math.copysign(1, got.data) == math.copysign(1, expected.data)
+    assert got.data == expected.data == slow.data
