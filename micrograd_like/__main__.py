@@ -578,7 +578,9 @@ def _quiet_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line and returns the exit status (see the module docstring)."""
     try:
-        return _commands(argv)
+        status = _commands(argv)
+        sys.stdout.flush()  # here, where a full disk can still be reported
+        return status
     except CommandError as failure:
         return _fail(str(failure), 1)
     except KeyboardInterrupt:
@@ -589,6 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except MemoryError:
         return _fail("out of memory", 1)
+    except OSError as error:  # the system refused: a full disk, a closed terminal, ...
+        return _fail(f"the system refused: {error.strerror or error}", 1)
     except Exception as error:  # a bug of ours: one line, and how to see where
         if os.environ.get(TRACEBACK_VARIABLE) == "1":
             raise

@@ -362,3 +362,19 @@ def test_graph_takes_a_formula_that_starts_with_a_minus_sign():
     assert result.returncode == 0, result.stderr
     assert "data -3" in result.stdout
     assert_usage_error(run_cli("graph", "x", "-y", "--set", "x=1"))
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["seed"], ["graph", "x", "--set", "x=1"]])
+def test_output_to_a_full_disk_is_one_line_and_exit_1(args):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "micrograd_like", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert_failure(result)
+    assert result.stderr == "error: the system refused: No space left on device\n"
