@@ -4,6 +4,7 @@
 over the target only once every byte is on disk, so a reader sees either the
 old file or the whole new one. `write_json` does the same for standard JSON:
 ``NaN`` and ``Infinity`` are refused, since other JSON readers refuse them.
+`cannot_write` says, before any work is done, why a file could not be written.
 
 Example:
     >>> import json, tempfile
@@ -18,23 +19,69 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_atomic", "write_json"]
+__all__ = ["cannot_write", "write_atomic", "write_json"]
 
 
-def _default_mode() -> int:
-    """The permissions a plain ``open(path, "w")`` would give a new file (0o666 less the umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _name_limit(folder: Path) -> int:
+    """The longest file name, in bytes, that folder's file system takes."""
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
+        return 255
+
+
+def cannot_write(path: str | os.PathLike[str]) -> str | None:
+    """Why a file could not be written at path, found by trying; None if it can be.
+
+    The check creates and removes a temporary file in path's folder, since
+    permission bits do not tell (root passes them, and ``/proc`` or a
+    read-only mount refuse anyway). Nothing else is created.
+
+    Returns:
+        A short reason, e.g. "the directory 'out' does not exist", or None.
+    """
+    target = Path(path)
+    folder = target.parent
+    try:
+        if len(os.fsencode(target.name)) > _name_limit(folder):
+            return f"the file name is longer than the {_name_limit(folder)} bytes allowed here"
+        if target.is_dir():
+            return "it is a directory"
+        if not folder.exists():
+            return f"the directory {str(folder)!r} does not exist"
+        if not folder.is_dir():
+            return f"{str(folder)!r} is not a directory"
+        handle, probe = _temporary(folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:  # a name too long for the system, no permission, ...
+        return error.strerror or str(error)
+    return None
+
+
+def _temporary(folder: Path) -> tuple[int, str]:
+    """A new file in folder, open for writing, with the permissions open() would give it.
+
+    A short name, since the target's own may be near the length limit; the
+    mode 0o666 less the umask is applied by the system, as for any new file.
+    """
+    name = os.path.join(folder, f".tmp-{secrets.token_hex(6)}.part")
+    return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), name
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """Writes data (text as UTF-8) to path through a temporary file and a rename.
+
+    A symbolic link is written through, to the file it points to, and an
+    existing file keeps its permissions.
 
     Args:
         path: The file to write; its directory must exist.
@@ -45,25 +92,42 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
 
     Raises:
         OSError: If the directory is missing or not writable, or the path is a
-            directory; no temporary file is left behind.
+            directory; its filename is the path. No temporary file is left behind.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     content = data.encode("utf-8") if isinstance(data, str) else data
-    # A short temporary name: the target's own name may be near the length limit.
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+    try:
+        handle, temporary = _temporary(target.parent)
+    except OSError as error:
+        raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
-        # mkstemp makes the file private (0o600); give it the usual permissions.
-        os.chmod(temporary, _default_mode())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
         os.replace(temporary, target)
-    except BaseException:  # Ctrl-C too: never leave the temporary file
+    except BaseException as error:  # Ctrl-C too: never leave the temporary file
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError) and error.filename != str(path):
+            raise type(error)(error.errno, error.strerror, str(path)) from None
         raise
     return target
+
+
+def _first_non_finite(document: Any, where: str = "") -> str | None:
+    """Where document holds NaN or an infinity, as "history.loss[3] = inf", else None."""
+    if isinstance(document, float) and not math.isfinite(document):
+        return f"{where or 'the document'} = {document!r}"
+    if isinstance(document, dict):
+        items: Any = ((f"{where}.{key}" if where else str(key), v) for key, v in document.items())
+    elif isinstance(document, (list, tuple)):
+        items = ((f"{where}[{i}]", value) for i, value in enumerate(document))
+    else:
+        return None
+    return next(filter(None, (_first_non_finite(v, w) for w, v in items)), None)
 
 
 def write_json(path: str | os.PathLike[str], document: Any, *, indent: int = 1) -> Path:
@@ -71,8 +135,10 @@ def write_json(path: str | os.PathLike[str], document: Any, *, indent: int = 1) 
 
     Raises:
         ValueError: If the document holds NaN or an infinity, which standard
-            JSON cannot hold; nothing is written.
+            JSON cannot hold; the message says where. Nothing is written.
         OSError: As `write_atomic`.
     """
-    text = json.dumps(document, indent=indent, allow_nan=False)
-    return write_atomic(path, text + "\n")
+    where = _first_non_finite(document)
+    if where is not None:
+        raise ValueError(f"write_json: standard JSON has no NaN or infinity, and {where}")
+    return write_atomic(path, json.dumps(document, indent=indent, allow_nan=False) + "\n")
