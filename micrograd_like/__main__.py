@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import io
 import math
 import os
@@ -26,9 +27,9 @@ from typing import Any
 
 from micrograd_like import __version__, nn, worked_example
 from micrograd_like.datasets import DATASETS, Dataset
-from micrograd_like.files import write_atomic, write_json
+from micrograd_like.files import cannot_write, write_atomic, write_json
 from micrograd_like.formula import FormulaError, build_formula, variable_name
-from micrograd_like.train import LOSSES
+from micrograd_like.train import LOSSES, History
 
 TRACEBACK_VARIABLE = "MICROGRAD_LIKE_TRACEBACK"
 """Set it to 1 to see the traceback of an unexpected error (a bug to report)."""
@@ -36,7 +37,12 @@ TRACEBACK_VARIABLE = "MICROGRAD_LIKE_TRACEBACK"
 CONSOLE_SCRIPT = "micrograd-like"
 """The name ``pip install`` gives the command line; ``python -m micrograd_like`` also works."""
 
-_TWO_CLASS_DATASETS = ("circles", "moons", "xor")
+MAX_POINTS = 10_000
+"""The most points ``train --n`` generates: a scalar engine's epoch of them takes minutes."""
+
+MAX_SEED_STEPS = 10_000
+"""The most updates ``seed --steps`` runs; its section 5 lists the loss after each."""
+
 _BINARY_LOSSES = ("hinge", "bce_with_logits")
 
 
@@ -45,7 +51,11 @@ class CommandError(Exception):
 
 
 class _HelpFormatter(argparse.HelpFormatter):
-    """Shows every option's default, unless its help already says it or there is none."""
+    """Shows every option's default, unless its help already says it or there is none.
+
+    Overriding this method is how argparse's own ArgumentDefaultsHelpFormatter
+    does it; ours leaves out defaults of None and a flag's False, which say nothing.
+    """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -59,15 +69,20 @@ class _HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: %(default)s)" if text else "default: %(default)s"
 
 
+# Argument types: each turns an option's text into its value, or raises
+# ArgumentTypeError with the message argparse prints after the option's name.
+
+
 def _finite_float(text: str, *, allow_zero: bool) -> float:
+    """A finite number > 0 (or >= 0 with allow_zero)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, got {_shown(text)}") from None
     if allow_zero and not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {_shown(text)}")
     if not allow_zero and not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {_shown(text)}")
     return value
 
 
@@ -79,13 +94,16 @@ def _non_negative_float(text: str) -> float:
     return _finite_float(text, allow_zero=True)
 
 
-def _whole_number(text: str, minimum: int) -> int:
+def _whole_number(text: str, minimum: int, maximum: int | None = None) -> int:
+    """A whole number from minimum to maximum (no upper bound if None)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {_shown(text)}") from None
     if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {_shown(text)}")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {_shown(text)}")
     return value
 
 
@@ -97,12 +115,21 @@ def _at_least_two(text: str) -> int:
     return _whole_number(text, 2)
 
 
+def _point_count(text: str) -> int:
+    return _whole_number(text, 1, MAX_POINTS)
+
+
+def _seed_steps(text: str) -> int:
+    return _whole_number(text, 1, MAX_SEED_STEPS)
+
+
 def _layer_sizes(text: str) -> list[int]:
+    """Hidden layer sizes written 16,16."""
     try:
         return [_positive_int(part) for part in text.split(",")]
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected sizes like 16,16 (positive whole numbers), got {text!r}"
+            f"expected sizes like 16,16 (positive whole numbers), got {_shown(text)}"
         ) from None
 
 
@@ -155,10 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument(
         "--steps",
-        type=_positive_int,
+        type=_seed_steps,
         default=1,
         metavar="N",
-        help="number of updates; the loss after each is listed",
+        help=f"number of updates, at most {MAX_SEED_STEPS:,}; the loss after each is listed",
     )
     seed.add_argument(
         "--format",
@@ -205,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--dataset", choices=sorted(DATASETS), default="moons", help="the 2-D dataset"
     )
-    train.add_argument("--n", type=_positive_int, default=100, help="number of points")
+    train.add_argument(
+        "--n", type=_point_count, default=100, help=f"number of points, at most {MAX_POINTS:,}"
+    )
     train.add_argument("--noise", type=_non_negative_float, default=0.1, help="data noise")
     train.add_argument(
         "--classes", type=_at_least_two,
@@ -281,33 +310,19 @@ def _shown(text: str, limit: int = 60) -> str:
 
 def _output_file(path: str, parser: argparse.ArgumentParser, option: str) -> Path:
     """Checks, before any work, that a file can be written at path; usage error if not."""
-    target = Path(path)
-    folder = target.parent
-    try:
-        problem = _cannot_write(target, folder)
-    except OSError as error:  # a name too long for the system, a loop of links, ...
-        problem = error.strerror or str(error)
+    problem = cannot_write(path)
     if problem is not None:
         parser.error(f"argument {option}: cannot write {_shown(path)}: {problem}")
-    return target
+    return Path(path)
 
 
-def _cannot_write(target: Path, folder: Path) -> str | None:
-    if len(os.fsencode(target.name)) > _name_limit(folder):
-        return f"the file name is longer than the {_name_limit(folder)} bytes allowed here"
-    if target.is_dir():
-        return "it is a directory"
-    if not folder.exists():
-        return f"the directory {str(folder)!r} does not exist"
-    if not folder.is_dir():
-        return f"{str(folder)!r} is not a directory"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"no permission to write in {str(folder)!r}"
-    return None
+def _output_folder(
+    path: str, names: Sequence[str], parser: argparse.ArgumentParser, option: str
+) -> Path:
+    """Makes the folder path (with its parents) and checks each file to be written in it.
 
-
-def _output_folder(path: str, parser: argparse.ArgumentParser, option: str) -> Path:
-    """Makes the folder path (and its parents) before any work; usage error if it cannot."""
+    Called once every other check has passed, so that a refused run makes no folder.
+    """
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -316,27 +331,24 @@ def _output_folder(path: str, parser: argparse.ArgumentParser, option: str) -> P
     except OSError as error:
         parser.error(f"argument {option}: cannot make the directory {_shown(path)}: "
                      f"{error.strerror or error}")  # fmt: skip
-    if not os.access(folder, os.W_OK | os.X_OK):
-        parser.error(f"argument {option}: no permission to write in {_shown(path)}")
+    for name in names:
+        _output_file(str(folder / name), parser, option)
     return folder
 
 
-def _name_limit(folder: Path) -> int:
-    """The longest file name, in bytes, that folder's file system takes."""
-    while not folder.is_dir() and folder != folder.parent:
-        folder = folder.parent
+def _write(path: Path, data: str | bytes | dict[str, Any]) -> None:
+    """Writes a file atomically (a dict as standard JSON); a refusal is a one-line failure."""
     try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no answer
-        return 255
-
-
-def _write(path: Path, data: str | bytes) -> None:
-    """Writes a file atomically; a refusal by the system is a one-line failure."""
-    try:
-        write_atomic(path, data)
+        if isinstance(data, dict):
+            write_json(path, data)
+        else:
+            write_atomic(path, data)
     except OSError as error:
-        raise CommandError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+        raise _refused(path, error) from None
+
+
+def _refused(path: Path, error: OSError) -> CommandError:
+    return CommandError(f"cannot write {str(path)!r}: {error.strerror or error}")
 
 
 def _formula_and_values(
@@ -352,12 +364,15 @@ def _formula_and_values(
     if formula is None and len(rest) == 1 and not rest[0].startswith("--"):
         formula, rest = rest[0], []
     if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        parser.error(f"unrecognized arguments: {_shown(' '.join(rest))}")
     if formula is None:
         # `graph --set x=0.5 "tanh(x)"`: --set took the formula too; it is the item without "=".
         loose = [item for item in items if "=" not in item]
-        if len(loose) != 1:
+        if not loose:
             parser.error("the following arguments are required: formula")
+        if len(loose) > 1:
+            parser.error(f"argument --set: expected NAME=NUMBER items and one formula, got "
+                         f"{len(loose)} items without '=': {_shown(' '.join(loose))}")  # fmt: skip
         formula = loose[0]
         items.remove(formula)
     values: dict[str, float] = {}
@@ -402,32 +417,38 @@ def _run_graph(args: argparse.Namespace, rest: list[str]) -> int:
     output.backward()
     diagram = draw_dot(output, rankdir=args.rankdir)
     if target is None:
-        print(diagram.source)
+        _say(diagram.source)
         return 0
     try:
         diagram.save(target)
     except RenderError as error:
         raise CommandError(str(error).splitlines()[0]) from None
     except OSError as error:
-        raise CommandError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
-    print(f"{formula} = {output.data!r}")
-    for name, leaf in sorted(leaves.items()):
-        print(f"  d/d{name} = {leaf.grad!r}")
-    print(f"wrote {target}")
+        raise _refused(target, error) from None
+    lines = [f"{formula} = {output.data!r}"]
+    lines += [f"  d/d{name} = {leaf.grad!r}" for name, leaf in sorted(leaves.items())]
+    _say("\n".join([*lines, f"wrote {target}"]))
     return 0
+
+
+def _classes_parameter(dataset: str) -> str | None:
+    """The maker's parameter for its number of classes (make_blobs: centers); None if fixed."""
+    names = inspect.signature(DATASETS[dataset]).parameters
+    return next((name for name in ("classes", "centers") if name in names), None)
 
 
 def _dataset(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Dataset:
     """The data --dataset, --n, --noise, --classes and --seed ask for; usage error if refused."""
     maker: Callable[..., Any] = DATASETS[args.dataset]
     options: dict[str, Any] = {"n": args.n, "noise": args.noise, "seed": args.seed}
-    if args.dataset in _TWO_CLASS_DATASETS:
+    parameter = _classes_parameter(args.dataset)
+    if parameter is None:
         if args.classes not in (None, 2):
+            many = " and ".join(d for d in sorted(DATASETS) if _classes_parameter(d))
             parser.error(f"argument --classes: {args.dataset} has 2 classes; "
-                         f"--classes is for spiral and blobs")  # fmt: skip
+                         f"--classes is for {many}")  # fmt: skip
     else:
-        classes = 3 if args.classes is None else args.classes
-        options["classes" if args.dataset == "spiral" else "centers"] = classes
+        options[parameter] = 3 if args.classes is None else args.classes
     try:
         data: Dataset = maker(**options)
     except ValueError as error:
@@ -462,77 +483,80 @@ def _run_train(args: argparse.Namespace) -> int:
     from micrograd_like.train import StepInfo, accuracy, fit
 
     parser: argparse.ArgumentParser = args.command_parser
-    out = None
-    if args.out is not None:
-        if importlib.util.find_spec("matplotlib") is None:
-            # Said before training, not after: the plots are what --out asks for.
-            raise CommandError("--out writes plots, which need matplotlib: "
-                                "pip install 'micrograd_like[train]'")  # fmt: skip
-        out = _output_folder(args.out, parser, "--out")
+    if args.out is not None and importlib.util.find_spec("matplotlib") is None:
+        # Said before training, not after: the plots are what --out asks for.
+        raise CommandError("--out writes plots, which need matplotlib: "
+                           "pip install 'micrograd_like[train]'")  # fmt: skip
     X, y = _dataset(args, parser)
     classes = len(set(y))
     loss = args.loss or ("hinge" if classes == 2 else "cross_entropy")
     _check_loss(loss, classes, parser)
     sizes = [*args.hidden, classes if loss == "cross_entropy" else 1]
     _check_size([2, *sizes], parser)
+    out = None if args.out is None else _output_folder(args.out, _TRAIN_FILES, parser, "--out")
     model = nn.MLP(2, sizes, activation=args.activation, seed=args.seed)
     params = model.parameters()
     if args.optimizer == "adam":
         optimizer: SGD | Adam = Adam(params, lr=args.lr)
     else:
         optimizer = SGD(params, lr=args.lr)
-    print(
+    _say(
         f"training MLP {model.sizes} ({len(params)} parameters) on {args.dataset} "
         f"({len(X)} points, {classes} classes) with {loss} and {args.optimizer}, lr {args.lr}",
-        flush=True,
     )
-    steps_done = 0
+    steps_done, diverged = 0, ""
 
-    def diverged(info: StepInfo) -> bool:
-        nonlocal steps_done
+    def watch(info: StepInfo) -> bool:
+        """Stops training at the first step whose loss or weights are no longer finite."""
+        nonlocal steps_done, diverged
         steps_done = info.step
-        return not (math.isfinite(info.loss) and all(math.isfinite(p.data) for p in params))
+        if not math.isfinite(info.loss):
+            diverged = f"the loss became {info.loss}"
+        elif not all(math.isfinite(p.data) for p in params):
+            diverged = "a weight became infinite or NaN"
+        return bool(diverged)
 
+    hint = f"try a smaller --lr (it was {args.lr:g}), --l2 or --noise"
     try:
         history = fit(
             model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
             batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress,
-            seed=args.seed, callbacks=[diverged],
+            seed=args.seed, callbacks=[watch],
         )  # fmt: skip
     except (ValueError, ArithmeticError) as error:  # e.g. a log of 0 once the weights blew up
-        raise CommandError(f"training failed at step {steps_done + 1}: {error}; "
-                            f"try a smaller --lr (it was {args.lr:g})") from None  # fmt: skip
-    if len(history.loss) < args.steps or not math.isfinite(history.loss[-1]):
-        raise CommandError(
-            f"training diverged at step {len(history.loss)} of {args.steps}: the loss is "
-            f"{history.loss[-1]} or a weight is no longer a finite number; nothing was "
-            f"written; try a smaller --lr (it was {args.lr:g})"
-        )
-    seconds = sorted(history.seconds)[len(history.seconds) // 2]
-    print(f"final loss {history.loss[-1]:.4f}")
+        raise CommandError(f"training failed at step {steps_done + 1}: {error}; {hint}") from None
+    if diverged:
+        raise CommandError(f"training diverged at step {steps_done} of {args.steps}: "
+                           f"{diverged}; nothing was written; {hint}")  # fmt: skip
+    report = [f"final loss {history.loss[-1]:.4f}"]
     if loss == "mse":
-        print("training accuracy: none (mse fits the labels as numbers)")
+        report.append("training accuracy: none (mse fits the labels as numbers)")
     else:
-        print(f"training accuracy {accuracy(model, X, y, loss):.1%}")
-    print(f"median time per step {seconds * 1000:.1f} ms")
-    if out is None:
-        return 0
+        report.append(f"training accuracy {accuracy(model, X, y, loss):.1%}")
+    seconds = sorted(history.seconds)[len(history.seconds) // 2]
+    report.append(f"median time per step {seconds * 1000:.1f} ms")
+    if out is not None:  # written before the report: `| head` must not lose the files
+        _save_training(out, model, X, y, loss, history)
+        report.append("wrote " + ", ".join(str(out / name) for name in _TRAIN_FILES))
+    _say("\n".join(report))
+    return 0
+
+
+_TRAIN_FILES = ("decision_boundary.png", "loss_curve.png", "model.json")
+
+
+def _save_training(out: Path, model: nn.MLP, X: Any, y: Any, loss: str, history: History) -> None:
+    """Writes `_TRAIN_FILES` into out, each atomically; a refusal is a one-line failure."""
     from micrograd_like.plots import plot_decision_boundary, plot_history
 
-    files = {
-        "decision_boundary.png": _figure_png(plot_decision_boundary(model, X, y, loss=loss)),
-        "loss_curve.png": _figure_png(plot_history(history)),
-    }
-    for name, data in files.items():
-        _write(out / name, data)
     document = {**nn.mlp_to_dict(model), "history": history.as_dict(), "loss": loss}
-    try:
-        write_json(out / "model.json", document)
-    except OSError as error:
-        raise CommandError(f"cannot write {str(out / 'model.json')!r}: "
-                            f"{error.strerror or error}") from None  # fmt: skip
-    print(f"wrote {out / 'decision_boundary.png'}, {out / 'loss_curve.png'}, {out / 'model.json'}")
-    return 0
+    contents: list[str | bytes | dict[str, Any]] = [
+        _figure_png(plot_decision_boundary(model, X, y, loss=loss)),
+        _figure_png(plot_history(history)),
+        document,
+    ]
+    for name, data in zip(_TRAIN_FILES, contents, strict=True):
+        _write(out / name, data)
 
 
 def _run_seed(lr: float, steps: int, output_format: str) -> str:
@@ -554,14 +578,26 @@ def _commands(argv: Sequence[str] | None) -> int:
         return _run_graph(args, rest)
     if rest:  # as parse_args would say it, with the usage of the command they were given to
         command_parser = getattr(args, "command_parser", parser)
-        command_parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        command_parser.error(f"unrecognized arguments: {_shown(' '.join(rest))}")
     if args.command == "train":
         return _run_train(args)
     if args.command is None:
-        print(_run_seed(worked_example.DEFAULT_LR, 1, "text"))
+        _say(_run_seed(worked_example.DEFAULT_LR, 1, "text"))
     else:
-        print(_run_seed(args.lr, args.steps, args.format))
+        _say(_run_seed(args.lr, args.steps, args.format))
     return 0
+
+
+def _say(text: str) -> None:
+    """Prints text now; once nobody reads stdout (``| head``), the work goes on silently.
+
+    A command's files matter more than its report, so a closed pipe ends the
+    printing, not the command.
+    """
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        _quiet_stdout()
 
 
 def _fail(message: str, status: int) -> int:

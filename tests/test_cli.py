@@ -172,11 +172,28 @@ def test_graph_refuses_an_output_it_cannot_write_before_drawing(where, message, 
     assert message in result.stderr
 
 
-def test_graph_says_in_one_line_when_the_system_refuses_the_file(tmp_path):
-    # /proc takes no new files, even from root: a failure outside the user's control.
+def test_graph_tries_the_output_for_real_before_drawing():
+    # /proc lets root pass every permission check, and takes no new file all the same.
     result = run_cli("graph", "x*2", "--set", "x=1", "-o", "/proc/micrograd_like.dot")
-    assert_failure(result)
+    assert_usage_error(result)
     assert "cannot write '/proc/micrograd_like.dot'" in result.stderr
+
+
+def test_a_disk_that_fills_up_while_writing_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import micrograd_like.__main__ as cli
+
+    def full_disk(path: object, data: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cli, "write_atomic", full_disk)
+    status = main(["train", "--steps", "1", "--n", "10", "--no-progress", "--out", str(tmp_path)])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert error == (
+        f"error: cannot write '{tmp_path / 'decision_boundary.png'}': No space left on device\n"
+    )
 
 
 def test_graph_output_to_a_closed_pipe_ends_quietly():
@@ -279,7 +296,10 @@ def test_train_refuses_an_out_it_cannot_write_before_training(out, message, tmp_
         (["--loss", "bce_with_logits", "--dataset", "spiral"], "bce_with_logits separates 2"),
         (["--loss", "hinge", "--dataset", "spiral"], "use --loss cross_entropy"),
         (["--hidden", "3000,3000"], "would have 9,015,001 parameters; the limit is 1,000,000"),
-        (["--dataset", "xor", "--classes", "5"], "xor has 2 classes; --classes is for spiral"),
+        (
+            ["--dataset", "xor", "--classes", "5"],
+            "xor has 2 classes; --classes is for blobs and spiral",
+        ),
     ],
 )
 def test_train_refuses_what_it_cannot_train_with_usage_and_exit_2(args, message):
@@ -346,14 +366,18 @@ def test_ctrl_c_during_training_exits_130_with_one_line():
 def test_an_output_folder_without_write_permission_is_refused_before_any_work(
     args, tmp_path, monkeypatch, capsys
 ):
-    # Root may write anywhere, so the folder's refusal is stood in for by os.access's answer.
+    # Root may write anywhere, so the folder's refusal is stood in for by os.open's answer.
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(os, "access", lambda path, mode: False)
+
+    def refused(path: str, *args: object) -> int:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "open", refused)
     with pytest.raises(SystemExit) as stopped:
         main(args)
     assert stopped.value.code == 2
     captured = capsys.readouterr()
-    assert "no permission to write in" in captured.err
+    assert ": Permission denied\n" in captured.err
     assert "training MLP" not in captured.out
 
 
@@ -378,3 +402,75 @@ def test_output_to_a_full_disk_is_one_line_and_exit_1(args):
         )
     assert_failure(result)
     assert result.stderr == "error: the system refused: No space left on device\n"
+
+
+# -- the review's findings --
+
+
+def test_train_that_diverges_on_its_last_step_is_still_a_failure(tmp_path):
+    args = ["--steps", "1", "--lr", "1e308", "--noise", "1000", "--n", "20", "--out", "run"]
+    result = run_train(*args, cwd=tmp_path)
+    assert_failure(result)
+    assert "training diverged at step 1 of 1:" in result.stderr
+    assert "final loss" not in result.stdout
+    assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_train_writes_its_files_even_when_nobody_reads_the_report(tmp_path):
+    # `train --out run | head -1`: the files come before the report, which may find no reader.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "micrograd_like", "train", "--no-progress",
+         "--steps", "2", "--n", "10", "--out", "run"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()
+    status = process.wait(timeout=120)
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert status == 0, stderr
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert names == ["decision_boundary.png", "loss_curve.png", "model.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--out", "N1", "--loss", "hinge", "--dataset", "spiral"],
+        ["--out", "N2/deep/er", "--hidden", "3000,3000"],
+        ["--out", "N3", "--n", "1"],
+    ],
+)
+def test_a_refused_train_makes_no_folder(args, tmp_path):
+    result = run_train(*args, cwd=tmp_path)
+    assert_usage_error(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_checks_every_file_it_will_write_before_training(tmp_path):
+    (tmp_path / "K" / "model.json").mkdir(parents=True)
+    result = run_train("--steps", "50", "--out", "K", cwd=tmp_path)
+    assert_usage_error(result)
+    assert "model.json': it is a directory" in result.stderr
+    assert "training MLP" not in result.stdout
+    assert sorted(p.name for p in (tmp_path / "K").iterdir()) == ["model.json"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--n", "10001"], "argument --n: must be at most 10,000, got '10001'"),
+        (["seed", "--steps", "99999999999999999999"], "argument --steps: must be at most 10,000"),
+    ],
+)
+def test_sizes_the_command_line_cannot_run_in_reasonable_time_are_refused(args, message):
+    result = run_cli(*args, timeout=30)
+    assert_usage_error(result)
+    assert message in result.stderr
+
+
+def test_graph_with_two_items_that_are_not_assignments_says_so():
+    result = run_cli("graph", "--set", "x=1", "x", "y")
+    assert_usage_error(result)
+    assert "got 2 items without '=': 'x y'" in result.stderr
