@@ -174,7 +174,7 @@ class Module:
             raise TypeError(f"load_state_dict: expected a mapping, got {type(state).__name__}")
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state]
-        unknown = [str(name) for name in state if name not in params]
+        unknown = [name for name in state if name not in params]
         if missing or unknown:
             raise ValueError(
                 f"load_state_dict: the state does not fit {type(self).__name__} "
@@ -192,8 +192,9 @@ class Module:
             p.data = values[name]
 
 
-def _some(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(names[:limit])
+def _some(names: Sequence[object], limit: int = 5) -> str:
+    """A few names for a message, each cut short (a name read from a file can be 1 MB long)."""
+    shown = ", ".join(map(validate.shown, names[:limit]))
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
     return f"[{shown}{more}]"
 
@@ -202,7 +203,9 @@ def _activation_name(nonlin: bool, activation: str | None, who: str) -> str:
     if activation is None:
         return "relu" if nonlin else "linear"
     if activation not in ACTIVATIONS:
-        raise ValueError(f"{who}: activation must be one of {ACTIVATIONS}, got {activation!r}")
+        raise ValueError(
+            f"{who}: activation must be one of {ACTIVATIONS}, got {validate.shown(activation)}"
+        )
     return activation
 
 
@@ -478,9 +481,11 @@ def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
     who = "mlp_from_dict"
     if not isinstance(document, Mapping) or document.get("format") != MODEL_FORMAT:
         raise ValueError(f"{who}: not a saved micrograd_like MLP (format {MODEL_FORMAT!r})")
-    if document.get("version") != MODEL_VERSION:
+    version = document.get("version")
+    # True == 1 in Python, but a bool is not a version number (validate: never a number here).
+    if isinstance(version, bool) or version != MODEL_VERSION:
         raise ValueError(
-            f"{who}: saved MLP version {document.get('version')!r} is not supported "
+            f"{who}: saved MLP version {validate.shown(version)} is not supported "
             f"(this micrograd_like reads version {MODEL_VERSION})"
         )
     activations, state = document.get("activations"), document.get("state")
@@ -492,23 +497,26 @@ def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
     count = _parameter_total(sizes)
     if count > MAX_PARAMETERS:
         raise ValueError(
-            f"{who}: sizes {sizes} give {count:,} parameters, more than "
+            f"{who}: sizes {validate.shown(sizes)} give {count:,} parameters, more than "
             f"MAX_PARAMETERS = {MAX_PARAMETERS:,}; nothing was built"
         )
     if not isinstance(activations, list) or len(activations) != len(sizes) - 1:
         raise ValueError(
             f"{who}: activations must list one name per layer ({len(sizes) - 1}), "
-            f"got {activations!r:.80}"
+            f"got {validate.shown(activations)}"
         )
     if not isinstance(state, Mapping):
-        raise ValueError(f"{who}: state must map parameter names to numbers, got {state!r:.80}")
+        raise ValueError(
+            f"{who}: state must map parameter names to numbers, got {validate.shown(state)}"
+        )
     names = _parameter_names(sizes)
     if len(state) != count or not all(name in state for name in names):
         known = set(names)
         missing = [name for name in names if name not in state]
-        unknown = [str(name) for name in state if name not in known]
+        unknown = [name for name in state if name not in known]
         raise ValueError(
-            f"{who}: the state has {len(state):,} parameters and sizes {sizes} need {count:,}: "
+            f"{who}: the state has {len(state):,} parameters and sizes {validate.shown(sizes)} "
+            f"need {count:,}: "
             f"missing {_some(missing)}, unknown {_some(unknown)}; nothing was built"
         )
     try:

@@ -21,7 +21,8 @@ same everywhere:
   `micrograd_like.nn.mlp_from_dict`) is a ValueError, as in `json.loads`, so
   one ``except ValueError`` catches a bad file.
 - **Every message names the function, the argument and the value**, as in
-  ``fit: steps must be a whole number >= 1, got 0``.
+  ``fit: steps must be a whole number >= 1, got 0``, the value shown by
+  `shown`, which cuts it short: a message is one line, whatever it was given.
 
 Each check takes the argument ``x``, its ``name`` and the function ``who``
 takes it, both as the message shows them, and returns the argument as the
@@ -61,22 +62,46 @@ __all__ = [
     "real",
     "real_numbers",
     "seed",
+    "shown",
 ]
 
-_SHOWN_LENGTH = 40
 
+def shown(x: object, limit: int = 60) -> str:
+    """The value as a one-line message shows it: its repr, cut short when long.
 
-def _shown(x: object) -> str:
-    """The value as a message shows it: its repr, cut short when long (a 400-digit int)."""
+    Every value a message echoes goes through here, so a message stays a line
+    long whatever it was given (a 1 MB name, a list of 200,000 sizes). A str
+    is cut before it is quoted, so the quotes still pair up.
+
+    Args:
+        x: Any value.
+        limit: How many characters of it to show at most.
+
+    Example:
+        >>> shown("x" * 300, limit=5)
+        "'xxxxx'... (300 characters)"
+        >>> shown([1] * 200_000, limit=9)
+        '[1, 1, 1,... (200000 items)'
+        >>> shown(10**400)
+        '100000000000... (401 digits)'
+    """
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 128:
         return long_int(x)  # repr() refuses an int of more than 4,300 digits
-    text = repr(x)
-    return text if len(text) <= _SHOWN_LENGTH else f"{text[:_SHOWN_LENGTH]}..."
+    if isinstance(x, str):
+        return repr(x) if len(x) <= limit else f"{x[:limit]!r}... ({len(x)} characters)"
+    try:
+        text = repr(x)
+    except ValueError:  # a list holding an int of more than 4,300 digits
+        return f"a {type(x).__name__} too long to show"
+    if len(text) <= limit:
+        return text
+    size = f"{len(x)} items" if isinstance(x, (list, tuple, dict)) else f"{len(text)} characters"
+    return f"{text[:limit]}... ({size})"
 
 
 def _kind_of(x: object) -> str:
     """What a TypeError says it got: the type and the value, e.g. ``bool: True``."""
-    return f"{type(x).__name__}: {_shown(x)}"
+    return f"{type(x).__name__}: {shown(x)}"
 
 
 def real(
@@ -98,9 +123,9 @@ def real(
     try:
         value = float(x)  # type: ignore[arg-type]  # is_real checked it
     except OverflowError:
-        raise ValueError(f"{who}: {name} is too large for a float, got {_shown(x)}") from None
+        raise ValueError(f"{who}: {name} is too large for a float, got {shown(x)}") from None
     if finite and not math.isfinite(value):
-        raise ValueError(f"{who}: {name} must be a finite number, got {_shown(x)}")
+        raise ValueError(f"{who}: {name} must be a finite number, got {shown(x)}")
     return value
 
 
@@ -141,7 +166,7 @@ def number(
     below = low is not None and (value <= low if low_open else value < low)
     above = high is not None and (value >= high if high_open else value > high)
     if below or above:
-        raise ValueError(f"{who}: {name} must be {wanted}, got {_shown(x)}")
+        raise ValueError(f"{who}: {name} must be {wanted}, got {shown(x)}")
     return value
 
 
@@ -169,7 +194,7 @@ def count(x: object, name: str, who: str, minimum: int = 1, maximum: int | None 
         raise TypeError(f"{who}: {name} must be {wanted}, got {_kind_of(x)}")
     value = int(x)
     if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"{who}: {name} must be {wanted}, got {_shown(x)}")
+        raise ValueError(f"{who}: {name} must be {wanted}, got {shown(x)}")
     return value
 
 
@@ -195,5 +220,5 @@ def real_numbers(xs: object, name: str, who: str, *, finite: bool = True) -> lis
         TypeError: If an item is not a real number, or is a bool.
     """
     if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or len(xs) == 0:
-        raise ValueError(f"{who}: {name} must be a non-empty list of numbers, got {_shown(xs)}")
+        raise ValueError(f"{who}: {name} must be a non-empty list of numbers, got {shown(xs)}")
     return [real(x, f"{name}[{i}]", who, finite=finite) for i, x in enumerate(xs)]

@@ -7,6 +7,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -248,8 +249,8 @@ def test_state_dict_round_trips_through_json():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s.pop("layers.1.neurons.0.b"), r"missing \[layers\.1\.neurons\.0\.b\]"),
-        (lambda s: s.update({"layers.9.w": 1.0}), r"unknown \[layers\.9\.w\]"),
+        (lambda s: s.pop("layers.1.neurons.0.b"), r"missing \['layers\.1\.neurons\.0\.b'\]"),
+        (lambda s: s.update({"layers.9.w": 1.0}), r"unknown \['layers\.9\.w'\]"),
         (
             lambda s: s.update({"layers.0.neurons.0.w.0": "1.0"}),
             r"state\['layers.0.neurons.0.w.0'\] must be a real number, got str",
@@ -390,16 +391,16 @@ def test_a_state_that_does_not_fit_the_sizes_is_refused_before_building(monkeypa
         (
             too_few,
             r"the state has 12 parameters and sizes \[2, 3, 1\] need 13: "
-            r"missing \[layers.1.neurons.0.b\], unknown \[\]",
+            r"missing \['layers.1.neurons.0.b'\], unknown \[\]",
         ),
         (
             renamed,
             r"the state has 13 parameters .* need 13: "
-            r"missing \[layers.1.neurons.0.b\], unknown \[layers.1.neurons.0.bias\]",
+            r"missing \['layers.1.neurons.0.b'\], unknown \['layers.1.neurons.0.bias'\]",
         ),
         (
             {**state, "extra": 1.0},
-            r"the state has 14 parameters .* missing \[\], unknown \[extra\]",
+            r"the state has 14 parameters .* missing \[\], unknown \['extra'\]",
         ),
     ]:
         with pytest.raises(ValueError, match="mlp_from_dict: " + message):
@@ -407,6 +408,44 @@ def test_a_state_that_does_not_fit_the_sizes_is_refused_before_building(monkeypa
     assert built == []  # not one neuron was made
     monkeypatch.undo()
     assert mlp_from_dict({**small, "state": state}).state_dict() == state
+
+
+def _long_documents() -> dict[str, dict[str, Any]]:
+    """Saved models whose every fault echoes a huge value: a 1 MB name, 200,000 sizes, ..."""
+    document = mlp_to_dict(MLP(2, [1], seed=0))
+    many = [1] * 200_000
+    return {
+        "200,000 sizes": {**document, "sizes": many, "activations": ["linear"] * 199_999},
+        "too many parameters": {**document, "sizes": [1000] * 2_000},
+        "1 MB unknown name": {**document, "state": {**document["state"], "x" * 10**6: 1.0}},
+        "1 MB missing name": {**document, "state": {"x" * 10**6: 1.0}},
+        "1 MB version": {**document, "version": "v" * 10**6},
+        "huge int version": {**document, "version": 10**5000},
+        "1 MB activation": {**document, "activations": ["a" * 10**6]},
+        "200,000 activations": {**document, "activations": many},
+        "1 MB state": {**document, "state": ["x" * 10**6]},
+    }
+
+
+@pytest.mark.parametrize("name", list(_long_documents()))
+def test_every_message_of_mlp_from_dict_is_short_whatever_the_document_holds(name):
+    with pytest.raises(ValueError, match=r"^mlp_from_dict: ") as refused:
+        mlp_from_dict(_long_documents()[name])
+    assert len(str(refused.value)) < 400, str(refused.value)[:500]
+
+
+def test_a_long_unknown_name_of_a_state_is_cut_in_load_state_dict_too():
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=r"unknown \['xxx+'\.\.\. \(1000000 characters\)\]"):
+        model.load_state_dict({**model.state_dict(), "x" * 10**6: 1.0})
+
+
+@pytest.mark.parametrize("version", [True, False, "1", 2, None])
+def test_a_version_that_is_not_the_number_1_is_refused(version):
+    # True == 1 in Python, but a bool is no version number, as it is no number anywhere here.
+    document = {**mlp_to_dict(MLP(2, [1], seed=0)), "version": version}
+    with pytest.raises(ValueError, match=f"saved MLP version {version!r} is not supported"):
+        mlp_from_dict(document)
 
 
 def test_a_document_round_trips_exactly_through_a_json_file(tmp_path):

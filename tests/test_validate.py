@@ -71,7 +71,8 @@ def test_an_int_too_large_for_a_float_is_a_value_error_with_its_digits(check, si
         ),
         (
             lambda: validate.real([1.0] * 50, "x", "f", kind="a Value or a real number"),
-            r"f: x must be a Value or a real number, got list: \[1\.0, 1\.0, .{20,40}\.\.\.$",
+            r"f: x must be a Value or a real number, got list: \[1\.0, 1\.0, .{40,60}\.\.\. "
+            r"\(50 items\)$",
         ),
     ],
 )
@@ -122,3 +123,22 @@ def test_accepted_arguments_come_back_as_the_type_the_caller_computes_with():
     assert validate.real_numbers((1, 2.5), "xs", "f") == [1.0, 2.5]
     assert validate.is_real(1.5)
     assert not validate.is_real(True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("short", "'short'"),
+        ("x" * 1_000_000, "'" + "x" * 60 + "'... (1000000 characters)"),  # the quotes pair up
+        (
+            [1] * 200_000,
+            "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,... (200000 items)",
+        ),
+        (10**5000, "an int of about 5001 digits"),  # repr() would refuse it
+        ([10**5000], "a list too long to show"),
+        (True, "True"),
+    ],
+    ids=["str", "long str", "long list", "long int", "list of a long int", "bool"],
+)
+def test_shown_keeps_every_echoed_value_to_one_short_line(value, expected):
+    assert validate.shown(value) == expected
