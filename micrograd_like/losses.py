@@ -15,6 +15,8 @@ logits per sample.
 - `cross_entropy`: softmax cross-entropy over class logits, computed stably.
 - `l2`: the L2 penalty ``sum(p*p)`` of the parameters, a plain sum with no
   coefficient: ``fit(l2=lam)`` and ``--l2 lam`` add ``lam * l2(params)``.
+- `mean_of`: the mean of a batch's losses, Values or floats, as each batch
+  loss above and `micrograd_like.train.fit` compute it.
 
 Predictions and targets are Values or real numbers; a bool is neither (see
 `micrograd_like.validate`).
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from micrograd_like import validate
 from micrograd_like.engine import Value
@@ -43,6 +46,7 @@ __all__ = [
     "cross_entropy",
     "hinge",
     "l2",
+    "mean_of",
     "mse",
     "sum_overflows",
 ]
@@ -53,11 +57,20 @@ Scalar = Value | float
 _KIND = "a Value or a real number"
 
 
-def _value(x: object, name: str, loss: str) -> Value:
-    """A prediction or logit as a Value (a number becomes a constant leaf)."""
+def _value(x: object, name: str, loss: str, *, probability: bool = False) -> Value:
+    """A prediction or logit as a Value (a number becomes a constant leaf).
+
+    With probability, x must be in [0, 1]: ``bce`` of a p outside takes the log
+    of a negative number, or (p a hair above 1, target 1) gives a negative
+    loss; PyTorch's ``binary_cross_entropy`` refuses such a p (NaN too).
+    """
     if isinstance(x, Value):
-        return x
-    return Value(validate.real(x, name, loss, finite=False, kind=_KIND))
+        value = x
+    else:
+        value = Value(validate.real(x, name, loss, finite=False, kind=_KIND))
+    if probability:
+        validate.number(value.data, name, loss, low=0, high=1)
+    return value
 
 
 def _target(x: object, name: str, loss: str) -> float:
@@ -69,7 +82,7 @@ def sum_overflows(numbers: Sequence[float]) -> bool:
     """Whether every number is finite but adding them left to right overflows to inf.
 
     Then their mean is finite while ``sum * (1/n)`` is not, and each number
-    must be scaled by 1/n before the sum (as `hinge` and `fit` then do).
+    must be scaled by 1/n before the sum (as `mean_of` then does).
 
     Example:
         >>> sum_overflows([1e308, 1e308]), sum_overflows([1e308, -1e308]), sum_overflows([1e309])
@@ -81,18 +94,40 @@ def sum_overflows(numbers: Sequence[float]) -> bool:
     return math.isinf(total) and all(map(math.isfinite, numbers))
 
 
-def _batch_mean(terms: list[Value]) -> Value:
-    """The mean of the terms as the graph ``(t0 + t1 + ...) * (1/n)``, unless the sum overflows.
+_Term = TypeVar("_Term", float, Value)
 
-    Where it would (terms near the float maximum, with a finite mean), each term is
-    scaled by 1/n first: ``t0 * (1/n) + t1 * (1/n) + ...``, the same gradient 1/n to
-    each term. Elsewhere the graph, and so every number, is the plain one.
+
+def mean_of(terms: Sequence[_Term]) -> _Term:
+    """The mean of a batch's losses, as every batch loss of the package computes it.
+
+    ``(t0 + t1 + ...) * (1/n)``, added left to right, unless that sum overflows
+    though the mean is finite (terms near the float maximum, `sum_overflows`):
+    then each term is scaled by 1/n first, ``t0 * (1/n) + t1 * (1/n) + ...``.
+    Given Values it builds that graph, which gives each term the gradient 1/n
+    either way; given floats it computes the same number, bit for bit, which is
+    how `micrograd_like.train.fit` reports the loss of a batch it backpropagates
+    sample by sample. (Not ``sum()``: on Python 3.12+ it compensates a float
+    sum, which the graph's additions do not.)
+
+    Raises:
+        ValueError: If there are no terms.
+
+    Example:
+        >>> mean_of([0.5, 0.25]), mean_of([1e308, 1e308])
+        (0.375, 1e+308)
+        >>> mean_of([Value(2.0), Value(4.0)]).data
+        3.0
     """
+    if len(terms) == 0:
+        raise ValueError("mean_of: no terms, so no mean")
     scale = 1.0 / len(terms)
-    if sum_overflows([t.data for t in terms]):
+    scaled_first = sum_overflows([t.data if isinstance(t, Value) else t for t in terms])
+    if scaled_first:
         terms = [t * scale for t in terms]
-        return sum(terms[1:], terms[0])
-    return sum(terms[1:], terms[0]) * scale
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total if scaled_first else total * scale
 
 
 def _mean_over(
@@ -100,22 +135,30 @@ def _mean_over(
     per_sample: Callable[[Value, float], Value],
     pred: Scalar | Sequence[Scalar],
     target: float | Sequence[float],
+    *,
+    probabilities: bool = False,
 ) -> Value:
-    """per_sample for one sample, or its mean over a batch; records the call for diagrams."""
+    """per_sample for one sample, or its mean over a batch; records the call for diagrams.
+
+    probabilities: the predictions must be in [0, 1] (see `_value`).
+    """
     if isinstance(pred, Sequence) and not isinstance(pred, str):
         if not isinstance(target, Sequence) or len(target) != len(pred):
             count = len(target) if isinstance(target, Sequence) else "one"
             raise ValueError(f"{loss}: {len(pred)} predictions but {count} targets")
         if len(pred) == 0:
             raise ValueError(f"{loss}: empty batch")
-        preds = [_value(p, f"prediction[{i}]", loss) for i, p in enumerate(pred)]
+        preds = [
+            _value(p, f"prediction[{i}]", loss, probability=probabilities)
+            for i, p in enumerate(pred)
+        ]
         targets = [_target(t, f"target[{i}]", loss) for i, t in enumerate(target)]
         terms = [per_sample(p, t) for p, t in zip(preds, targets, strict=True)]
-        out = _batch_mean(terms)
+        out = mean_of(terms)
     else:
         if isinstance(target, Sequence):
             raise ValueError(f"{loss}: one prediction but {len(target)} targets")
-        preds = [_value(pred, "prediction", loss)]
+        preds = [_value(pred, "prediction", loss, probability=probabilities)]
         out = per_sample(preds[0], _target(target, "target", loss))
     record_function_call(loss, preds, [out])
     return out
@@ -179,8 +222,9 @@ def bce(prob: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Val
     clamp: prefer it when you have the logit.
 
     Raises:
-        ValueError: If a target is outside [0, 1], or p is outside [0, 1]
-            where its log is needed (the message names log).
+        ValueError: If a target or p is outside [0, 1], or NaN, as PyTorch's
+            ``binary_cross_entropy`` refuses them; the message names bce and
+            the value. p = 0 and p = 1 are taken (clamped, as above).
     """
 
     def per_sample(p: Value, t: float) -> Value:
@@ -191,7 +235,7 @@ def bce(prob: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Val
             return -clamped_log(1 - p)
         return -(t * clamped_log(p) + (1 - t) * clamped_log(1 - p))
 
-    return _mean_over("bce", per_sample, prob, target)
+    return _mean_over("bce", per_sample, prob, target, probabilities=True)
 
 
 def _softplus(z: Value) -> Value:
@@ -247,7 +291,7 @@ def cross_entropy(
             raise ValueError("cross_entropy: one sample's logits but several targets")
         samples = [(_logits(logits), target)]
     terms = [_cross_entropy_one(zs, t) for zs, t in samples]
-    out = terms[0] if len(terms) == 1 else _batch_mean(terms)
+    out = terms[0] if len(terms) == 1 else mean_of(terms)
     record_function_call("cross_entropy", [z for zs, _ in samples for z in zs], [out])
     return out
 

@@ -39,7 +39,17 @@ from micrograd_like.grad_mode import no_grad
 from micrograd_like.nn import Module
 from micrograd_like.optim import SGD, LinearDecay, Optimizer
 
-__all__ = ["LOSSES", "History", "SampleLoss", "StepInfo", "accuracy", "fit", "predict"]
+__all__ = [
+    "BINARY_LOSSES",
+    "LOSSES",
+    "History",
+    "SampleLoss",
+    "StepInfo",
+    "accuracy",
+    "check_targets",
+    "fit",
+    "predict",
+]
 
 SampleLoss = Callable[[list[Value], float], Value]
 """A loss `fit` takes as a function: ``loss(outputs, target) -> Value`` for one sample.
@@ -52,6 +62,9 @@ that sample's loss as a Value; the batch's loss is the mean over its samples.
 
 LOSSES = ("hinge", "bce_with_logits", "cross_entropy", "mse")
 """The losses `fit` knows by name; each fixes how predictions are read."""
+
+BINARY_LOSSES = ("hinge", "bce_with_logits")
+"""The losses of `LOSSES` that separate two classes with one output (`check_targets`)."""
 
 # The named losses, each written as the SampleLoss a caller could pass instead.
 _SAMPLE_LOSSES: dict[str, SampleLoss] = {
@@ -111,9 +124,49 @@ def _outputs(out: Value | list[Value]) -> list[Value]:
     return [out] if isinstance(out, Value) else out
 
 
-def _targets(y: Sequence[float], loss: str | SampleLoss, who: str) -> list[float]:
-    """The targets as floats, 0/1 labels mapped to the -1/+1 of the hinge loss."""
+def _label(target: float) -> str:
+    """A target as a message shows it: 2 rather than 2.0 for a class index."""
+    return str(int(target)) if target.is_integer() and abs(target) < 2**53 else repr(target)
+
+
+def check_targets(y: Sequence[float], loss: str | SampleLoss, who: str) -> list[float]:
+    """The targets y as `fit` trains on them, checked against the loss, before any step.
+
+    Every target must be a finite real number (a bool is not). A loss of
+    `BINARY_LOSSES` separates two classes, so y may hold at most two distinct
+    values: class indices 0, 1, 2 would otherwise train a one-output model in
+    silence, and ``bce_with_logits`` would only refuse the target 2 in the
+    middle of a step. (For soft labels of many values, pass the loss as a
+    `SampleLoss` function, whose targets fit leaves as they are.) For hinge,
+    0/1 labels become the -1/+1 it takes (`micrograd_like.datasets.to_plus_minus_one`).
+
+    Args:
+        y: The targets, as `fit` takes them.
+        loss: One of `LOSSES`, or a `SampleLoss` function (then only the
+            numbers are checked).
+        who: The function the message names, e.g. "fit".
+
+    Returns:
+        The targets as floats, 0/1 mapped to -1/+1 for hinge.
+
+    Raises:
+        TypeError: If a target is not a real number, or is a bool.
+        ValueError: If y is empty, a target is NaN or infinite, or a binary
+            loss is given three classes or more, as in ``fit: loss 'hinge'
+            separates 2 classes and y has 3 (0, 1, 2); use loss='cross_entropy'``.
+
+    Example:
+        >>> check_targets([0, 1, 1], "hinge", "fit")
+        [-1.0, 1.0, 1.0]
+    """
     targets = validate.real_numbers(y, "y", who)
+    classes = sorted(set(targets))
+    if loss in BINARY_LOSSES and len(classes) > 2:
+        shown = ", ".join(map(_label, classes[:5])) + (", ..." if len(classes) > 5 else "")
+        raise ValueError(
+            f"{who}: loss {loss!r} separates 2 classes and y has {len(classes)} ({shown}); "
+            f"use loss='cross_entropy'"
+        )
     if loss == "hinge" and set(targets) <= {0.0, 1.0}:
         return [float(t) for t in to_plus_minus_one(targets)]
     return targets
@@ -167,14 +220,8 @@ def _train_step(
         sample_losses.append(sample_loss.data)
         if name is not None:
             hits += _predicted_label(outputs, name) == targets[i]
-    # The batch loss's graph adds in this order; sum() would compensate on Python 3.12+.
-    # Where that sum overflows though the mean is finite, each loss is scaled first.
-    overflows = losses.sum_overflows(sample_losses)
-    total = sample_losses[0] * weight if overflows else sample_losses[0]
-    for value in sample_losses[1:]:
-        total += value * weight if overflows else value
-    if not overflows:
-        total *= weight
+    # The number the batch loss's graph would have: losses.mean_of is that graph's rule.
+    total = losses.mean_of(sample_losses)
     if l2:
         penalty = l2 * losses.l2(model.parameters())
         penalty.backward()
@@ -210,7 +257,7 @@ def accuracy(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], lo
     _check_loss(loss, "accuracy")
     if loss == "mse":
         raise ValueError("accuracy: regression (mse) has no accuracy")
-    targets = _targets(y, loss, "accuracy")
+    targets = check_targets(y, loss, "accuracy")
     predictions = predict(model, X, loss)
     return sum(p == t for p, t in zip(predictions, targets, strict=True)) / len(targets)
 
@@ -272,7 +319,9 @@ def fit(
         The `History`.
 
     Raises:
-        ValueError: If an argument has a value fit cannot take (the message names it).
+        ValueError: If an argument has a value fit cannot take (the message names
+            it), e.g. y of 3 classes or more for a loss of `BINARY_LOSSES`
+            (`check_targets`); all checked before the first step.
         TypeError: If an argument is of the wrong kind (a bool where a number or
             a count belongs, as everywhere in the package), or a loss function
             returns something other than a Value.
@@ -286,7 +335,7 @@ def fit(
     l2 = validate.non_negative(l2, "l2", "fit")
     rng = random.Random(validate.seed(seed, "seed", "fit"))
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    targets = _targets(y, loss, "fit")
+    targets = check_targets(y, loss, "fit")
     history = History()
     bar = _progress_bar(steps, progress)
     try:

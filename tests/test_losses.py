@@ -87,8 +87,8 @@ def test_l2_is_the_sum_of_squares():
         (lambda: mse(1.0, [1.0, 2.0]), ValueError, "one prediction but 2 targets"),
         (lambda: mse([], []), ValueError, "empty batch"),
         (lambda: bce(0.5, 2.0), ValueError, r"bce: target must be a finite number in \[0, 1\]"),
-        (lambda: bce(Value(-0.5), 1.0), ValueError, "log: input must be positive, got -0.5"),
-        (lambda: bce(Value(1.5), 0.0), ValueError, "log: input must be positive, got -0.5"),
+        (lambda: bce(Value(-0.5), 1.0), ValueError, r"bce: prediction must be .*, got -0.5$"),
+        (lambda: bce(Value(1.5), 0.0), ValueError, r"bce: prediction must be .*, got 1.5$"),
         (
             lambda: cross_entropy([1.0, 2.0], 2),
             ValueError,
@@ -223,6 +223,23 @@ def test_bce_is_finite_where_torch_is_and_has_its_value(p, t):
         # Only here is PyTorch's backward the exact derivative: elsewhere it divides by
         # max(p(1-p), 1e-12) (see clamped_log).
         assert x.grad == pytest.approx(prob.grad.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("p", [1.0000001, -1e-300, math.nan, math.inf, -math.inf])
+def test_bce_refuses_a_probability_outside_0_1_naming_bce_and_the_value(p, t):
+    # bce(1.0000001, 1) was -1e-7: a negative loss. PyTorch refuses such a p too (NaN as well).
+    with pytest.raises(
+        ValueError, match=rf"^bce: prediction must be a finite number.*, got {p!r}$"
+    ):
+        bce(Value(p), t)
+    with pytest.raises(ValueError, match=rf"^bce: prediction\[1\] must be .*, got {p!r}$"):
+        bce([0.5, p], [t, t])
+
+
+@pytest.mark.parametrize("p", [0.0, -0.0, 1.0])
+def test_bce_takes_a_probability_of_exactly_0_or_1(p):
+    assert bce(Value(p), 0.5).data == 50.0  # half of each clamped log, as in PyTorch
 
 
 def test_bce_at_a_saturated_probability_costs_100_and_differentiates_the_other_term():

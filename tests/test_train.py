@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import random
+import re
 
 import pytest
 
@@ -13,7 +14,7 @@ from micrograd_like.datasets import make_moons, make_spiral, to_plus_minus_one
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP, Module, mlp_from_dict
 from micrograd_like.optim import SGD, Adam, LinearDecay
-from micrograd_like.train import StepInfo, accuracy, fit, predict
+from micrograd_like.train import BINARY_LOSSES, StepInfo, accuracy, check_targets, fit, predict
 from tests.cli import assert_usage_error, run_cli
 
 
@@ -219,6 +220,60 @@ def test_the_batch_loss_is_finite_where_the_sum_of_the_sample_losses_would_overf
     history = fit(model, X, y, loss=huge, optimizer=SGD(model.parameters(), lr=0.1), steps=1,
                   progress=False)  # fmt: skip
     assert history.loss == [pytest.approx(1.6e308, rel=1e-15)]
+
+
+def test_fit_reports_the_batch_loss_by_the_rule_of_the_losses_batch_means(monkeypatch):
+    # One home for the scale-first rule: fit adds its samples' losses with losses.mean_of.
+    seen: list[list[float]] = []
+    mean_of = losses.mean_of
+
+    def spy(terms):
+        if all(isinstance(t, float) for t in terms):
+            seen.append(list(terms))
+        return mean_of(terms)
+
+    monkeypatch.setattr(losses, "mean_of", spy)
+    X, y = make_moons(n=6, noise=0.2, seed=3)
+    history = fit(MLP(2, [3, 1], seed=4), X, y, loss="hinge", steps=2, progress=False)
+    assert [len(terms) for terms in seen] == [6, 6]
+    assert history.loss == [mean_of(terms) for terms in seen]
+
+
+@pytest.mark.parametrize(
+    "terms", [[0.1, 0.2, 0.3], [1.5e308, 1.7e308, 1.5e308], [1e308, -1e308, 3.0], [5.0]]
+)
+def test_mean_of_gives_floats_the_number_of_the_graph_it_builds_of_values(terms):
+    values = [Value(t) for t in terms]
+    out = losses.mean_of(values)
+    assert losses.mean_of(terms) == out.data  # bit for bit
+    out.backward()
+    assert [v.grad for v in values] == [1 / len(terms)] * len(terms)
+
+
+@pytest.mark.parametrize("loss", BINARY_LOSSES)
+def test_a_binary_loss_on_three_classes_is_refused_before_any_step(loss):
+    X, y = make_spiral(n=30, classes=3, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    message = (
+        f"fit: loss '{loss}' separates 2 classes and y has 3 (0, 1, 2); use loss='cross_entropy'"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        fit(model, X, y, loss=loss, steps=1, progress=False)
+    assert [p.data for p in model.parameters()] == before
+    with pytest.raises(ValueError, match=r"^accuracy: loss .* y has 3 \(0, 1, 2\)"):
+        accuracy(model, X, y, loss)
+
+
+def test_check_targets_shows_a_few_of_many_classes_and_maps_hinge_labels():
+    with pytest.raises(ValueError, match=r"y has 40 \(0, 0\.5, 1, 1\.5, 2, \.\.\.\); use"):
+        check_targets([k / 2 for k in range(40)], "bce_with_logits", "fit")
+    assert check_targets([0, 1, 1], "hinge", "fit") == [-1.0, 1.0, 1.0]
+    assert check_targets([-1, 1], "hinge", "fit") == [-1.0, 1.0]
+    assert check_targets([0, 1, 2], "cross_entropy", "fit") == [0.0, 1.0, 2.0]
+    assert check_targets([0.1, 0.5, 2.0], "mse", "fit") == [0.1, 0.5, 2.0]
+    # A function's targets are the caller's business: only the numbers are checked.
+    assert check_targets([0, 1, 2], losses.hinge, "fit") == [0.0, 1.0, 2.0]
 
 
 def test_a_loss_function_must_return_a_value():
