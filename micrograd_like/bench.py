@@ -22,10 +22,12 @@ process, and an engine's median is over all of its steps, so a slow spell
 of a shared machine slows every engine alike.
 
 micrograd (``pip install micrograd==0.1.0``) and PyTorch are measured when
-installed; an engine asked for but not installed is named on stderr with the
-command that installs it (`missing_engines`). ``--quick`` is a smoke run with
+installed; an engine asked for but not installed is skipped, with a note on
+stderr that names the command that installs it (`missing_engines`), and if
+none is installed that is the one error. ``--quick`` is a smoke run with
 small sizes and few repeats. ``--json FILE`` also writes the results as
-standard JSON (`micrograd_like.files.write_json`).
+standard JSON (`micrograd_like.files.write_json`); the file is tried before
+anything is measured.
 Machines are noisy: compare the ratios within one run, not absolute times
 across runs.
 """
@@ -47,12 +49,12 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from micrograd_like.files import write_json
+from micrograd_like.files import cannot_write, write_json
+from micrograd_like.validate import shown
 
 __all__ = [
     "ENGINES",
@@ -399,10 +401,22 @@ def run_benchmark(
     quick: bool = False,
     engines: Sequence[str] = ENGINES,
     progress: Callable[[str], None] | None = None,
+    *,
+    missing: Mapping[str, str] | None = None,
 ) -> list[Result]:
-    """Runs every workload on every installed engine; returns the results."""
+    """Runs every workload on every installed engine; returns the results.
+
+    Args:
+        quick: A smoke run: small sizes, few repeats.
+        engines: The engines to measure, among `ENGINES`.
+        progress: Told a line per measurement.
+        missing: The engines among these known not to be installed, as
+            `missing_engines` gives them; None finds them out here. (`run`
+            has already, and each probe starts a Python.)
+    """
     say = progress or (lambda _: None)
-    missing = missing_engines(engines)
+    if missing is None:
+        missing = missing_engines(engines)
     present = [e for e in engines if e not in missing]
     rounds, repeats = (1, 2) if quick else (3, 3)
     chain_sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
@@ -496,32 +510,55 @@ def _as_json(result: Result) -> dict[str, Any]:
     return {**dataclasses.asdict(result), "seconds": seconds if finite else None}
 
 
+# A path in a message is cut only when absurdly long: at 60 characters, many real ones would be.
+_PATH_SHOWN = 160
+
+
+def _fail(message: str) -> int:
+    """A failure outside the user's control, as the command line reports one: a line, status 1."""
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Runs the benchmark from parsed options, prints the table; exit status 0 if anything ran.
 
-    Each engine asked for but not installed is named on stderr, one line each,
-    with the command that installs it; if none can run, one more line says
-    so, no table is printed, and the exit status is 1.
+    Bad options are usage errors (status 2), found before anything is
+    measured: an engine name that is not in `ENGINES`, none at all, or a
+    ``--json`` file that cannot be written (`micrograd_like.files.cannot_write`
+    tries it). Each engine asked for but not installed is skipped with a note
+    on stderr naming the command that installs it; if none is installed, one
+    error line names them all, no table is printed, and the status is 1.
     """
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not engines:
+        parser.error(f"argument --engines: no engine named; choose from {', '.join(ENGINES)}")
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
-        parser.error(f"argument --engines: unknown {unknown}; choose from {', '.join(ENGINES)}")
-    if args.json and not Path(args.json).parent.is_dir():
-        # Found out now, not after minutes of measuring.
-        parser.error(f"argument --json: the directory of {args.json!r} does not exist")
-    if args.json and Path(args.json).is_dir():
-        parser.error(f"argument --json: {args.json!r} is a directory")
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        parser.error(f"argument --engines: unknown {', '.join(map(shown, unknown[:3]))}{more}; "
+                     f"choose from {', '.join(ENGINES)}")  # fmt: skip
+    if args.json is not None:
+        # Tried now, not found out after minutes of measuring.
+        reason = cannot_write(args.json)
+        if reason is not None:
+            parser.error(f"argument --json: cannot write {shown(args.json, _PATH_SHOWN)}: {reason}")
     missing = missing_engines(engines)
-    for engine, install in missing.items():
-        print(f"bench: {engine} is not installed, skipped: {install}", file=sys.stderr)
     present = [e for e in engines if e not in missing]
     if not present:
-        print("bench: none of the engines asked for is installed; nothing to measure",
-              file=sys.stderr)  # fmt: skip
-        return 1
-    results = run_benchmark(args.quick, present, progress=lambda s: print(s, file=sys.stderr))
-    print(to_markdown(results, args.quick))
-    if args.json:
-        write_json(args.json, [_as_json(r) for r in results])
-    return 0 if any(r.seconds is not None and not math.isnan(r.seconds) for r in results) else 1
+        named = ", ".join(f"{engine} ({install})" for engine, install in missing.items())
+        return _fail(f"none of the engines asked for is installed: {named}")
+    for engine, install in missing.items():
+        print(f"note: {engine} is not installed, skipped: {install}", file=sys.stderr)
+    results = run_benchmark(
+        args.quick, present, progress=lambda s: print(s, file=sys.stderr), missing={}
+    )
+    print(to_markdown(results, args.quick), flush=True)
+    if args.json is not None:
+        try:
+            write_json(args.json, [_as_json(r) for r in results])
+        except OSError as error:  # the disk filled up while measuring, ...
+            return _fail(f"cannot write {shown(args.json, _PATH_SHOWN)}: {error.strerror or error}")
+    if not any(r.seconds is not None and not math.isnan(r.seconds) for r in results):
+        return _fail("every measurement failed; the table's notes say why")
+    return 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from micrograd_like import bench
 from micrograd_like.__main__ import main
 from micrograd_like.datasets import make_moons, to_plus_minus_one
-from tests.cli import assert_usage_error, run_cli
+from tests.cli import assert_failure, assert_usage_error, run_cli
 
 
 def test_a_quick_run_measures_every_workload_of_micrograd_like_and_its_fit():
@@ -92,7 +91,24 @@ def test_table_gives_each_engine_its_ratio_against_micrograd_in_the_same_run():
 def test_unknown_engine_is_a_usage_error_without_traceback():
     result = run_cli("bench", "--engines", "micrograd_like,nope")
     assert_usage_error(result)
-    assert "unknown ['nope']" in result.stderr
+    assert "argument --engines: unknown 'nope'; choose from micrograd," in result.stderr
+
+
+@pytest.mark.parametrize("engines", ["", ",", " , "])
+def test_no_engine_named_is_a_usage_error(engines):
+    result = run_cli("bench", "--engines", engines)
+    assert_usage_error(result)  # was exit 1: "none of the engines asked for is installed"
+    assert "argument --engines: no engine named; choose from micrograd," in result.stderr
+
+
+def test_many_unknown_engines_make_one_short_line():
+    result = run_cli("bench", "--engines", ",".join(f"nope{k}" + "y" * 1000 for k in range(50)))
+    assert_usage_error(result)
+    (line,) = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert "unknown 'nope0yyy" in line
+    assert "... (1005 characters), " in line
+    assert " and 47 more; choose from" in line
+    assert len(line) < 600
 
 
 # -- engines that are not installed --
@@ -120,39 +136,44 @@ def test_missing_engines_names_each_with_the_command_that_installs_it(not_instal
     assert bench.missing_engines(["micrograd_like", "micrograd_like-fit"]) == {}
 
 
-def test_when_no_engine_asked_for_is_installed_bench_says_so_and_prints_no_table(not_installed):
-    result = subprocess.run(
-        [sys.executable, "-m", "micrograd_like", "bench", "--quick", "--engines",
-         "torch-scalar,torch-batched"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert result.returncode == 1
+def test_when_no_engine_asked_for_is_installed_bench_says_so_in_one_error_line(not_installed):
+    result = run_cli("bench", "--quick", "--engines", "torch-scalar,torch-batched")
+    assert_failure(result)
     assert result.stdout == ""  # no empty table
     assert result.stderr.splitlines() == [
-        "bench: torch-scalar is not installed, skipped: pip install torch",
-        "bench: torch-batched is not installed, skipped: pip install torch",
-        "bench: none of the engines asked for is installed; nothing to measure",
+        "error: none of the engines asked for is installed: "
+        "torch-scalar (pip install torch), torch-batched (pip install torch)"
     ]
 
 
 def test_the_engines_that_are_installed_run_and_the_others_are_named(
     not_installed, monkeypatch, capsys, tmp_path
 ):
-    asked: list[list[str]] = []
+    asked: list[tuple[list[str], Any]] = []
+    probed: list[list[str]] = []
+    probe = bench.missing_engines
 
-    def measured(quick, engines, progress=None):
-        asked.append(list(engines))
+    def measured(quick, engines, progress=None, *, missing=None):
+        asked.append((list(engines), missing))
         return [bench.Result("W1 moons step", "micrograd_like", 0.25)]
 
+    def counted(engines):
+        probed.append(list(engines))
+        return probe(engines)
+
     monkeypatch.setattr(bench, "run_benchmark", measured)
+    monkeypatch.setattr(bench, "missing_engines", counted)
     report = tmp_path / "bench.json"
     engines = "micrograd,micrograd_like,torch-scalar"
     assert main(["bench", "--quick", "--engines", engines, "--json", str(report)]) == 0
     captured = capsys.readouterr()
-    assert asked == [["micrograd_like"]]
+    # Probed once: run_benchmark is told that none of the engines it is given is missing.
+    assert probed == [["micrograd", "micrograd_like", "torch-scalar"]]
+    assert asked == [(["micrograd_like"], {})]
+    # Notes, not errors: what is installed ran.
     assert captured.err.splitlines() == [
-        "bench: micrograd is not installed, skipped: pip install micrograd",
-        "bench: torch-scalar is not installed, skipped: pip install torch",
+        "note: micrograd is not installed, skipped: pip install micrograd",
+        "note: torch-scalar is not installed, skipped: pip install torch",
     ]
     assert "| W1 moons step | micrograd_like | 250.0 ms |  |  |" in captured.out
     assert json.loads(report.read_text(encoding="utf-8")) == [
@@ -160,13 +181,141 @@ def test_the_engines_that_are_installed_run_and_the_others_are_named(
     ]
 
 
-def test_a_json_file_in_a_missing_directory_is_refused_before_measuring(
+def test_run_benchmark_told_what_is_missing_probes_nothing(monkeypatch):
+    monkeypatch.setattr(bench, "missing_engines", lambda engines: pytest.fail("probed"))
+    assert bench.run_benchmark(engines=["torch-scalar"], missing={"torch-scalar": "pip"}) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("missing/bench.json", "the directory 'missing' does not exist"),
+        ("a-file/bench.json", "'a-file' is not a directory"),
+        ("x" * 300 + ".json", "the file name is longer than the 255 bytes allowed here"),
+        ("/proc/self/bench.json", None),  # the folder is there, but refuses new files
+        (".", "it is a directory"),
+        ("", "it is a directory"),  # was taken for "no --json" and ignored
+    ],
+    ids=["missing folder", "file as folder", "300-char name", "/proc", "directory", "empty"],
+)
+def test_a_json_file_that_cannot_be_written_is_refused_before_measuring(
+    path, reason, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setattr(bench, "run_benchmark", lambda *args, **kwargs: pytest.fail("ran"))
+    monkeypatch.setattr(bench, "missing_engines", lambda engines: pytest.fail("probed"))
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "--quick", "--engines", "micrograd_like", "--json", path])
+    assert stopped.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()[-1:]
+    assert line.startswith("python -m micrograd_like bench: error: argument --json: cannot write ")
+    assert reason is None or line.endswith(f": {reason}")  # /proc's reason is the system's
+    assert len(line) < 400  # the 300-character name is cut
+    assert sorted(os.listdir(tmp_path)) == ["a-file"]  # the try left nothing behind
+
+
+def test_a_json_file_the_disk_refuses_after_measuring_is_one_error_line(
     monkeypatch, capsys, tmp_path
 ):
-    monkeypatch.setattr(bench, "run_benchmark", lambda *args, **kwargs: pytest.fail("ran"))
-    target = tmp_path / "missing" / "bench.json"
-    with pytest.raises(SystemExit) as stopped:
-        main(["bench", "--quick", "--engines", "micrograd_like", "--json", str(target)])
-    assert stopped.value.code == 2
-    assert "argument --json: the directory of" in capsys.readouterr().err
-    assert not Path(tmp_path / "missing").exists()
+    monkeypatch.setattr(bench, "cannot_write", lambda path: None)  # it could, when tried
+    monkeypatch.setattr(
+        bench, "run_benchmark", lambda *a, **k: [bench.Result("W1", "micrograd_like", 0.25)]
+    )
+    target = tmp_path / "gone" / "bench.json"
+    assert main(["bench", "--quick", "--engines", "micrograd_like", "--json", str(target)]) == 1
+    captured = capsys.readouterr()
+    assert "| W1 | micrograd_like | 250.0 ms |" in captured.out  # what was measured is shown
+    assert captured.err.splitlines() == [
+        f"error: cannot write {str(target)!r}: No such file or directory"
+    ]
+
+
+def test_when_every_measurement_failed_bench_says_so_in_one_error_line(monkeypatch, capsys):
+    failed = [bench.Result("W1", "micrograd_like", None, "RecursionError")]
+    monkeypatch.setattr(bench, "run_benchmark", lambda *a, **k: failed)
+    assert main(["bench", "--quick", "--engines", "micrograd_like"]) == 1
+    captured = capsys.readouterr()
+    assert "| W1 | micrograd_like |  |  | RecursionError |" in captured.out
+    assert captured.err.splitlines() == [
+        "error: every measurement failed; the table's notes say why"
+    ]
+
+
+# -- every option of bench refuses a bad value: bench's options escape the CLI's fuzzing --
+#
+# The CLI's fuzz test reads the options of build_parser(), where bench has none: they are
+# added by bench.add_arguments once bench runs. So they are tried here, each with values it
+# must refuse, and an option added later is either refused by its type or choices, or listed
+# in FREE_TEXT with values that run() itself refuses; else the coverage test below fails.
+
+# Options whose values are any text, each with values that bench must refuse all the same.
+FREE_TEXT = {
+    "engines": ["x", "", ",", "-1", "micrograd_like,x", "x" * 10_000],
+    "json": ["x" * 300 + ".json", "/proc/self/x.json", "a-file/x.json", "no/such/dir/x.json", ""],
+}
+# Candidates for an option with a type or choices; those its type refuses are tried.
+BAD_VALUES = ["x", "-1", "", "0", "-0.5", "nan", "inf", "1e999", "1.5", "--", "x" * 1000]
+# Every invocation asks for the quickest run, so a check that stopped refusing costs seconds.
+QUICK = ["bench", "--quick", "--engines", "micrograd_like"]
+
+
+def bench_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench")
+    bench.add_arguments(parser)
+    return parser
+
+
+def refused_by_type(action: argparse.Action, value: str) -> bool:
+    try:
+        converted = action.type(value) if callable(action.type) else value
+    except (ValueError, TypeError, argparse.ArgumentTypeError):
+        return True
+    return action.choices is not None and converted not in action.choices
+
+
+def bad_invocations(parser: argparse.ArgumentParser) -> tuple[list[list[str]], list[str]]:
+    """The arguments to try, each of which must be a usage error, and the options not covered."""
+    tries, uncovered = [], []
+    for action in parser._actions:
+        if action.dest == "help":
+            continue
+        option = max(action.option_strings, key=len)
+        if action.nargs == 0:  # a flag: it takes no value at all
+            tries.append([f"{option}=x"])
+        elif action.dest in FREE_TEXT:
+            tries += [[option, value] for value in FREE_TEXT[action.dest]]
+        elif action.type is not None or action.choices is not None:
+            bad = [value for value in BAD_VALUES if refused_by_type(action, value)]
+            tries += [[option, value] for value in bad]
+            if not bad:
+                uncovered.append(f"{option}: its type takes every value tried")
+        else:
+            uncovered.append(f"{option}: takes any text; give it a type or list it in FREE_TEXT")
+    return tries, uncovered
+
+
+def test_every_option_of_bench_is_tried_with_values_it_must_refuse():
+    parser = bench_parser()
+    assert bad_invocations(parser)[1] == []
+    assert set(FREE_TEXT) <= {action.dest for action in parser._actions}  # none stale
+    # The check above can fail: an option that takes any text, or whose type takes anything.
+    parser.add_argument("--label")
+    parser.add_argument("--name", type=str)
+    parser.add_argument("--level", type=lambda text: text.strip())
+    assert bad_invocations(parser)[1] == [
+        "--label: takes any text; give it a type or list it in FREE_TEXT",
+        "--name: its type takes every value tried",
+        "--level: its type takes every value tried",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args", bad_invocations(bench_parser())[0], ids=lambda args: " ".join(args)[:40]
+)
+def test_a_bad_value_of_any_bench_option_is_a_usage_error(args, tmp_path):
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    result = run_cli(*QUICK, *args, cwd=tmp_path, timeout=60)
+    assert_usage_error(result)
+    assert result.stdout == ""  # nothing was measured
+    assert sorted(os.listdir(tmp_path)) == ["a-file"]
