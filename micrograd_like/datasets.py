@@ -37,13 +37,20 @@ Dataset = tuple[list[list[float]], list[int]]
 T = TypeVar("T")
 
 
-def _check(
-    n: int, noise: float, seed: int | None, who: str, minimum: int = 2
-) -> tuple[int, float, random.Random]:
+def _check(n: int, noise: float, seed: int | None, who: str) -> tuple[int, float, random.Random]:
     """The checked n and noise, and the generator seeded by seed."""
-    n = validate.count(n, "n", who, minimum)
+    n = validate.count(n, "n", who, 2)
     noise = validate.non_negative(noise, "noise", who)
     return n, noise, random.Random(validate.seed(seed, "seed", who))
+
+
+def _check_points_per_group(n: int, groups: int, name: str, who: str) -> None:
+    """Refuses fewer points than groups (centers, arms), naming both: either may be the slip."""
+    if n < groups:
+        raise ValueError(
+            f"{who}: n must be a whole number >= {groups}, the number of {name} "
+            f"({name}={groups}: a point for each), got n={n}"
+        )
 
 
 def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Random) -> Dataset:
@@ -98,7 +105,8 @@ def make_blobs(
 ) -> Dataset:
     """Gaussian blobs of spread ``noise`` around ``centers`` points on a circle of radius 3."""
     n, noise, rng = _check(n, noise, seed, "make_blobs")
-    centers = validate.count(centers, "centers", "make_blobs", 1, n)
+    centers = validate.count(centers, "centers", "make_blobs")
+    _check_points_per_group(n, centers, "centers", "make_blobs")
     where = [
         (3 * math.cos(2 * math.pi * k / centers), 3 * math.sin(2 * math.pi * k / centers))
         for k in range(centers)
@@ -112,7 +120,8 @@ def make_spiral(
 ) -> Dataset:
     """``classes`` interleaved spiral arms (the CS231n spiral); labels 0 .. classes-1."""
     classes = validate.count(classes, "classes", "make_spiral", 2)
-    n, noise, rng = _check(n, noise, seed, "make_spiral", minimum=classes)
+    n, noise, rng = _check(n, noise, seed, "make_spiral")
+    _check_points_per_group(n, classes, "classes", "make_spiral")
     points = []
     for i in range(n):
         k = i % classes

@@ -91,8 +91,18 @@ def test_label_mapping_takes_float_labels_and_names_a_bad_one():
         (lambda: make_moons(noise=10**400), "make_moons: noise is too large for a float"),
         (lambda: make_circles(factor=1.5), r"make_circles: factor must be .* in \(0, 1\)"),
         (lambda: make_spiral(classes=1), "make_spiral: classes must be a whole number >= 2"),
-        (lambda: make_spiral(n=2, classes=3), "make_spiral: n must be a whole number >= 3"),
-        (lambda: make_blobs(n=4, centers=5), "make_blobs: centers must be .* from 1 to 4"),
+        (
+            lambda: make_spiral(n=2, classes=3),
+            r"^make_spiral: n must be a whole number >= 3, the number of classes "
+            r"\(classes=3: a point for each\), got n=2$",
+        ),
+        (
+            lambda: make_blobs(n=4, centers=5),
+            r"^make_blobs: n must be .* >= 5, the number of centers \(centers=5: .*\), got n=4$",
+        ),
+        # The default centers=3: the message names n, the parameter that was set.
+        (lambda: make_blobs(n=2), r"^make_blobs: n must be .* >= 3, .* \(centers=3: .*, got n=2$"),
+        (lambda: make_blobs(centers=0), "make_blobs: centers must be a whole number >= 1, got 0"),
         (lambda: train_test_split([[0.0]], [0, 1]), "1 rows but 2 labels"),
         (lambda: train_test_split([[0.0], [1.0]], [0, 1], test_fraction=1.5), "test_fraction"),
         (lambda: to_plus_minus_one([0, 2]), "0 or 1"),
