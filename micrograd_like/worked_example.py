@@ -551,7 +551,7 @@ def to_json(example: WorkedExample) -> str:
         "lr": example.lr,
         "lr_note": f"the report gives no learning rate; default {DEFAULT_LR}, set with --lr",
         "inputs": example.inputs,
-        "forward": example.forward,
+        "forward": {**example.forward, "loss": example.forward["loss"] + 0.0},  # as below
         "params": example.params,
         "grads": example.grads,
         "upstream": example.upstream,
@@ -565,7 +565,9 @@ def to_json(example: WorkedExample) -> str:
             for r in example.products
         },
         "updated": example.updated,
-        "loss_history": example.loss_history,
+        # A loss is never negative, but -(0.0) is -0.0, which JSON would keep; + 0.0 makes it
+        # 0.0, as the text tables print it (_num), and leaves every other number as it is.
+        "loss_history": [loss + 0.0 for loss in example.loss_history],
         "final": example.final,
         "report": {"title": REPORT_TITLE, "path": REPORT_PATH},
     }

@@ -312,3 +312,21 @@ def test_with_several_steps_section_4_says_it_shows_the_first_update_only():
     one = to_text(run())
     assert "4. Update: w_new = w - eta * dL/dw, eta = 0.5\n" in one  # the only update
     assert "first of" not in one
+
+
+def test_json_gives_a_loss_of_minus_zero_as_zero_and_every_other_number_exactly():
+    # At lr 100 the prediction saturates at 1.0 = y and the loss -(1*log 1 + 0*(-100)) is -0.0;
+    # the text tables print 0, and so must the JSON: a loss is never negative.
+    example = run(lr=100.0, steps=50, params={**run().params, "b_2": 40.0})
+    assert math.copysign(1.0, example.forward["loss"]) == -1.0  # what the graph computes
+    assert any(math.copysign(1.0, loss) == -1.0 for loss in example.loss_history)
+    document = json.loads(to_json(example))
+    assert [repr(x) for x in document["loss_history"]] == [
+        repr(loss + 0.0) for loss in example.loss_history
+    ]
+    assert repr(document["forward"]["loss"]) == "0.0"
+    # Everything else comes back exactly: json writes floats with repr().
+    assert document["forward"] == {**example.forward, "loss": 0.0}
+    for key in ("params", "grads", "updated", "final", "inputs", "upstream"):
+        assert document[key] == getattr(example, key), key
+    assert document["lr"] == example.lr
