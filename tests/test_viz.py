@@ -322,17 +322,19 @@ def test_save_to_a_missing_directory_or_a_directory_is_an_os_error_and_writes_no
 def test_save_into_a_read_only_directory_is_an_os_error_and_writes_nothing(
     no_system_dot, tmp_path, monkeypatch, suffix
 ):
-    import tempfile
-
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o555)
+    system_open = os.open
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied", str(folder))
+    def refuse(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        # Whatever makes the temporary file (os.open, or mkstemp, which calls it) is refused.
+        if flags & os.O_CREAT and os.path.dirname(os.fspath(path)) == str(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return system_open(path, flags, *args, **kwargs)
 
     if os.access(folder, os.W_OK):  # root writes anyway: refuse as the system refuses others
-        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+        monkeypatch.setattr(os, "open", refuse)
     try:
         with pytest.raises(PermissionError):
             draw_dot(Value(1.0) * 2).save(folder / f"g{suffix}")
