@@ -29,7 +29,8 @@ from micrograd_like import __version__, nn, worked_example
 from micrograd_like.datasets import DATASETS, Dataset
 from micrograd_like.files import cannot_write, write_atomic, write_json
 from micrograd_like.formula import FormulaError, build_formula, variable_name
-from micrograd_like.train import LOSSES, History
+from micrograd_like.train import LOSSES, History, check_targets
+from micrograd_like.validate import shown
 
 TRACEBACK_VARIABLE = "MICROGRAD_LIKE_TRACEBACK"
 """Set it to 1 to see the traceback of an unexpected error (a bug to report)."""
@@ -42,8 +43,6 @@ MAX_POINTS = 10_000
 
 MAX_SEED_STEPS = 10_000
 """The most updates ``seed --steps`` runs; its section 5 lists the loss after each."""
-
-_BINARY_LOSSES = ("hinge", "bce_with_logits")
 
 
 class CommandError(Exception):
@@ -78,11 +77,11 @@ def _finite_float(text: str, *, allow_zero: bool) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {_shown(text)}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, got {shown(text)}") from None
     if allow_zero and not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {shown(text)}")
     if not allow_zero and not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {shown(text)}")
     return value
 
 
@@ -99,11 +98,11 @@ def _whole_number(text: str, minimum: int, maximum: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {_shown(text)}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
     if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {shown(text)}")
     if maximum is not None and value > maximum:
-        raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {shown(text)}")
     return value
 
 
@@ -129,7 +128,7 @@ def _layer_sizes(text: str) -> list[int]:
         return [_positive_int(part) for part in text.split(",")]
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected sizes like 16,16 (positive whole numbers), got {_shown(text)}"
+            f"expected sizes like 16,16 (positive whole numbers), got {shown(text)}"
         ) from None
 
 
@@ -142,13 +141,13 @@ def _assignment(text: str) -> tuple[str, float]:
     """
     given, sep, number = text.partition("=")
     if not sep:
-        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {_shown(text)}")
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {shown(text)}")
     name = variable_name(given.strip())
     try:
         value = float(number)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{name}: expected a number, got {_shown(number)}"
+            f"{name}: expected a number, got {shown(number)}"
         ) from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{name}: expected a finite number, got {number!r}")
@@ -303,16 +302,11 @@ def _run_bench(options: list[str], prog: str) -> int:
     return benchmark.run(parser.parse_args(options), parser)
 
 
-def _shown(text: str, limit: int = 60) -> str:
-    """A user's text for a one-line message: quoted, and cut short when long."""
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
-
-
 def _output_file(path: str, parser: argparse.ArgumentParser, option: str) -> Path:
     """Checks, before any work, that a file can be written at path; usage error if not."""
     problem = cannot_write(path)
     if problem is not None:
-        parser.error(f"argument {option}: cannot write {_shown(path)}: {problem}")
+        parser.error(f"argument {option}: cannot write {shown(path)}: {problem}")
     return Path(path)
 
 
@@ -327,9 +321,9 @@ def _output_folder(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        parser.error(f"argument {option}: {_shown(path)} is a file, not a directory")
+        parser.error(f"argument {option}: {shown(path)} is a file, not a directory")
     except OSError as error:
-        parser.error(f"argument {option}: cannot make the directory {_shown(path)}: "
+        parser.error(f"argument {option}: cannot make the directory {shown(path)}: "
                      f"{error.strerror or error}")  # fmt: skip
     for name in names:
         _output_file(str(folder / name), parser, option)
@@ -364,7 +358,7 @@ def _formula_and_values(
     if formula is None and len(rest) == 1 and not rest[0].startswith("--"):
         formula, rest = rest[0], []
     if rest:
-        parser.error(f"unrecognized arguments: {_shown(' '.join(rest))}")
+        parser.error(f"unrecognized arguments: {shown(' '.join(rest))}")
     if formula is None:
         # `graph --set x=0.5 "tanh(x)"`: --set took the formula too; it is the item without "=".
         loose = [item for item in items if "=" not in item]
@@ -372,7 +366,7 @@ def _formula_and_values(
             parser.error("the following arguments are required: formula")
         if len(loose) > 1:
             parser.error(f"argument --set: expected NAME=NUMBER items and one formula, got "
-                         f"{len(loose)} items without '=': {_shown(' '.join(loose))}")  # fmt: skip
+                         f"{len(loose)} items without '=': {shown(' '.join(loose))}")  # fmt: skip
         formula = loose[0]
         items.remove(formula)
     values: dict[str, float] = {}
@@ -397,7 +391,7 @@ def _run_graph(args: argparse.Namespace, rest: list[str]) -> int:
     if args.output is not None:
         if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
             parser.error(f"argument -o/--output: use a .svg, .png or .dot file, "
-                         f"got {_shown(args.output)}")  # fmt: skip
+                         f"got {shown(args.output)}")  # fmt: skip
         target = _output_file(args.output, parser, "-o/--output")
     try:
         from micrograd_like.viz import DEFAULT_MAX_NODES, RenderError, draw_dot
@@ -406,10 +400,10 @@ def _run_graph(args: argparse.Namespace, rest: list[str]) -> int:
     try:
         output, leaves = build_formula(formula, values)
     except (ValueError, TypeError, ArithmeticError) as error:
-        parser.error(f"formula {_shown(formula)}: {error}")
+        parser.error(f"formula {shown(formula)}: {error}")
     size = len(topological_order(output))
     if size > DEFAULT_MAX_NODES:
-        parser.error(f"formula {_shown(formula)}: its graph has {size:,} values; a diagram "
+        parser.error(f"formula {shown(formula)}: its graph has {size:,} values; a diagram "
                      f"shows at most {DEFAULT_MAX_NODES}: draw a shorter formula")  # fmt: skip
     unused = sorted(set(values) - set(leaves))
     if unused:
@@ -456,12 +450,6 @@ def _dataset(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Datas
     return data
 
 
-def _check_loss(loss: str, classes: int, parser: argparse.ArgumentParser) -> None:
-    if loss in _BINARY_LOSSES and classes > 2:
-        parser.error(f"argument --loss: {loss} separates 2 classes and the data has {classes}; "
-                     f"use --loss cross_entropy")  # fmt: skip
-
-
 def _check_size(sizes: list[int], parser: argparse.ArgumentParser) -> None:
     count = nn.parameter_count(sizes)
     if count > nn.MAX_PARAMETERS:
@@ -490,7 +478,10 @@ def _run_train(args: argparse.Namespace) -> int:
     X, y = _dataset(args, parser)
     classes = len(set(y))
     loss = args.loss or ("hinge" if classes == 2 else "cross_entropy")
-    _check_loss(loss, classes, parser)
+    try:
+        check_targets(y, loss, "--loss")
+    except ValueError as error:
+        parser.error(f"argument {error}")
     sizes = [*args.hidden, classes if loss == "cross_entropy" else 1]
     _check_size([2, *sizes], parser)
     out = None if args.out is None else _output_folder(args.out, _TRAIN_FILES, parser, "--out")
@@ -578,7 +569,7 @@ def _commands(argv: Sequence[str] | None) -> int:
         return _run_graph(args, rest)
     if rest:  # as parse_args would say it, with the usage of the command they were given to
         command_parser = getattr(args, "command_parser", parser)
-        command_parser.error(f"unrecognized arguments: {_shown(' '.join(rest))}")
+        command_parser.error(f"unrecognized arguments: {shown(' '.join(rest))}")
     if args.command == "train":
         return _run_train(args)
     if args.command is None:

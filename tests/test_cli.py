@@ -293,8 +293,8 @@ def test_train_refuses_an_out_it_cannot_write_before_training(out, message, tmp_
     [
         (["--n", "1"], "--dataset moons: make_moons: n must be a whole number >= 2, got 1"),
         (["--dataset", "spiral", "--classes", "30", "--n", "20"], "n must be a whole number >= 30"),
-        (["--loss", "bce_with_logits", "--dataset", "spiral"], "bce_with_logits separates 2"),
-        (["--loss", "hinge", "--dataset", "spiral"], "use --loss cross_entropy"),
+        (["--loss", "bce_with_logits", "--dataset", "spiral"], "bce_with_logits' separates 2"),
+        (["--loss", "hinge", "--dataset", "spiral"], "y has 3 (0, 1, 2); use loss='cross_entropy'"),
         (["--hidden", "3000,3000"], "would have 9,015,001 parameters; the limit is 1,000,000"),
         (
             ["--dataset", "xor", "--classes", "5"],
