@@ -63,6 +63,7 @@ except ModuleNotFoundError as error:
 from micrograd_like.autograd import borrowed_grads
 from micrograd_like.engine import Value, chain_rule, topological_order
 from micrograd_like.files import write_atomic
+from micrograd_like.network_view import draw_network
 from micrograd_like.nn import Layer, Module, Neuron
 from micrograd_like.recording import ModuleCall
 
@@ -80,6 +81,7 @@ __all__ = [
     "backprop_slider",
     "backprop_steps",
     "draw_dot",
+    "draw_network",
     "find_renderer",
     "render",
     "value_mimebundle",
