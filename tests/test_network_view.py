@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -21,13 +22,13 @@ BLUE, RED = POSITIVE_TINTS[3], NEGATIVE_TINTS[3]
 needs_renderer = pytest.mark.skipif(find_renderer() is None, reason="no dot or graphviz-pure")
 
 
-def rendered(diagram) -> ET.Element:
+def rendered(diagram) -> Any:  # an ElementTree root, read loosely
     return ET.fromstring(diagram.pipe(format="svg"))
 
 
-def node_positions(svg: ET.Element) -> dict[str, tuple[float, float]]:
+def node_positions(svg):
     """Each circle's centre by node name, y growing downwards as on the page."""
-    found = {}
+    found: dict[Any, Any] = {}
     for group in svg.iter(f"{SVG}g"):
         if group.get("class") != "node":
             continue
@@ -38,9 +39,9 @@ def node_positions(svg: ET.Element) -> dict[str, tuple[float, float]]:
     return found
 
 
-def text_positions(svg: ET.Element) -> dict[str, tuple[float, float]]:
+def text_positions(svg):
     """Where each node's first line of text sits, by node name (for the "N more" marker)."""
-    found = {}
+    found: dict[Any, Any] = {}
     for group in svg.iter(f"{SVG}g"):
         if group.get("class") == "node":
             text = next(group.iter(f"{SVG}text"))
@@ -54,7 +55,9 @@ def edge_attrs(source: str) -> dict[tuple[str, str], str]:
 
 
 def width(attrs: str) -> float:
-    return float(re.search(r"penwidth=([\d.]+)", attrs).group(1))
+    found = re.search(r"penwidth=([\d.]+)", attrs)
+    assert found is not None, attrs
+    return float(found.group(1))
 
 
 def model_with(weights: list[list[float]], nin: int) -> MLP:
@@ -125,7 +128,9 @@ def test_given_x_the_circles_show_x_and_each_neurons_activation():
     x = [0.5, -1.25]
     with no_grad():
         hidden = [n(x).data for n in model.layers[0].neurons]
-        out = [v.data for v in model(x)]
+        outputs = model(x)
+        assert isinstance(outputs, list)
+        out = [v.data for v in outputs]
     source = draw_network(model, x=x).source
     assert 'x1 [label="x1\n0.5"' in source
     assert 'x2 [label="x2\n-1.25"' in source
@@ -140,7 +145,9 @@ def test_given_x_the_circles_show_x_and_each_neurons_activation():
 
 def test_drawing_with_x_builds_no_graph_and_leaves_the_grads_alone():
     model = MLP(2, [3, 1], seed=0)
-    model([1.0, 2.0]).backward()
+    y = model([1.0, 2.0])
+    assert isinstance(y, Value)
+    y.backward()
     before = [(p.grad, p.grad_computed) for p in model.parameters()]
     draw_network(model, x=[1.0, 2.0])
     assert [(p.grad, p.grad_computed) for p in model.parameters()] == before
@@ -251,7 +258,9 @@ def test_bad_arguments_are_refused_naming_draw_network_and_the_value(kwargs, err
 def test_the_source_is_the_same_on_every_run():
     def draw():
         model = MLP(2, [16, 16, 3], seed=4)
-        model([0.5, 0.5])[0].backward()
+        logits = model([0.5, 0.5])
+        assert isinstance(logits, list)
+        logits[0].backward()
         return draw_network(model, x=[0.5, 0.5], show="grads").source
 
     assert draw() == draw()
