@@ -70,10 +70,12 @@ from micrograd_like.recording import ModuleCall
 __all__ = [
     "DEFAULT_MAX_NODES",
     "DISPLAY_MAX_NODES",
+    "FANOUT_LIMIT",
     "HIGHLIGHT_COLOUR",
     "NEGATIVE_TINTS",
     "NOT_COMPUTED_COLOUR",
     "POSITIVE_TINTS",
+    "RENDER_TIMEOUT",
     "ROLE_COLOURS",
     "Diagram",
     "GraphTooLargeError",
@@ -92,6 +94,14 @@ DEFAULT_MAX_NODES = 250
 
 Past a few hundred boxes a diagram no longer teaches, and Graphviz takes long to lay
 it out; ``max_nodes=`` changes the limit, ``max_nodes=None`` lifts it.
+"""
+
+FANOUT_LIMIT = 4
+"""A value that is an input of more operations than this is drawn once per use.
+
+Each copy is dashed and says how many uses the value has. Graphviz's layout slows
+sharply with fan-out (``x + x + ... + x`` with 70 terms took over a minute with
+graphviz-pure); with copies every render of a graph ``max_nodes`` admits stays fast.
 """
 
 DISPLAY_MAX_NODES = 40
@@ -138,27 +148,61 @@ _NO_RENDERER = (
 )
 
 
+RENDER_TIMEOUT = 120.0
+"""Seconds a render may take before `render` gives up with a RenderError.
+
+The environment variable ``MICROGRAD_LIKE_RENDER_TIMEOUT`` (seconds) overrides it.
+"""
+
+
+def _render_timeout() -> float:
+    raw = os.environ.get("MICROGRAD_LIKE_RENDER_TIMEOUT")
+    if not raw:
+        return RENDER_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise RenderError(
+            f"render: MICROGRAD_LIKE_RENDER_TIMEOUT must be a number of seconds above 0, "
+            f"got {raw!r}"
+        )
+    return seconds
+
+
 def render(source: str, fmt: str = "svg") -> bytes:
     """Renders DOT source to ``fmt`` (svg, png, pdf, ...) with `find_renderer`'s program.
 
+    The render is stopped after `RENDER_TIMEOUT` seconds (or
+    ``MICROGRAD_LIKE_RENDER_TIMEOUT``), never left to hang.
+
     Raises:
-        RenderError: If there is no renderer, or it fails; the message says why.
+        RenderError: If there is no renderer, or it fails or takes too long; the
+            message says why and what to do.
     """
     command = find_renderer()
     if command is None:
         raise RenderError(_NO_RENDERER)
+    timeout = _render_timeout()
     try:
         result = subprocess.run(
             [*command, f"-T{fmt}"],
             input=source.encode("utf-8"),
             capture_output=True,
-            timeout=120,
+            timeout=timeout,
             check=False,
         )
     except OSError as error:
         raise RenderError(f"could not run {command[0]}: {error}") from error
     except subprocess.TimeoutExpired as error:
-        raise RenderError(f"{command[0]} took longer than 120 s to render") from error
+        raise RenderError(
+            f"render: {command[0]} took longer than {timeout:g} s "
+            "(MICROGRAD_LIKE_RENDER_TIMEOUT) and was stopped. Install the system Graphviz, "
+            "which lays big graphs out much faster (apt install graphviz, brew install "
+            "graphviz, conda install graphviz); or draw a smaller part of the graph; or "
+            "draw it with draw_dot(root, compact=True)"
+        ) from error
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"{command[0]} -T{fmt} failed: {message}")
@@ -268,7 +312,13 @@ def _tint(grad: float, largest: float) -> str:
 
 
 def _value_label(
-    node: Value, role: str, grad: float | None, largest: float, style: _Style, group: str = ""
+    node: Value,
+    role: str,
+    grad: float | None,
+    largest: float,
+    style: _Style,
+    group: str = "",
+    note: str = "",
 ) -> str:
     param_name = style.params.get(node, "")
     if group and param_name.startswith(group + "."):
@@ -284,6 +334,8 @@ def _value_label(
         cells.append(
             f'<td bgcolor="{_tint(grad, largest)}">grad {_num(grad, style.precision)}</td>'
         )
+    if note:
+        cells.append(f"<td><i>{escape(note)}</i></td>")
     return (
         '<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>'
         + "".join(cells)
@@ -390,12 +442,30 @@ def _draw(
             box_edges.add((tail, head))
             box_edge_list.append((tail, head))
 
+    uses = _use_counts(order, grouping.box_of)
+    copied = {node for node, count in uses.items() if count > FANOUT_LIMIT}
+    copies_made: dict[Value, int] = {}
+
+    def use_of(child: Value, target: graphviz.Digraph) -> str:
+        """The node an edge from child starts at: child's box, or a fresh copy of it."""
+        if child not in copied or grouping.box_of(child) is not None:
+            return endpoint(child)
+        copy = copies_made.get(child, 0)
+        copies_made[child] = copy + 1
+        copy_id = f"{ids[child]}_use{copy}"
+        note = f"same value, {uses[child]} uses"
+        label = _value_label(child, _role(child, style), grads[child], largest, style, "", note)
+        target.node(copy_id, label, shape="box", style="dashed", margin="0", color="#6b7280")
+        return copy_id
+
     for node in order:
         if grouping.box_of(node) is not None:
             here = endpoint(node)
             for child in node.inputs:
                 box_edge(endpoint(child), here)
             continue
+        if node in copied and not node.inputs:
+            continue  # a leaf feeding many operations is drawn at each of them instead
         target = container(grouping.path_of.get(node))
         role = _role(node, style)
         highlighted = node is style.highlight
@@ -405,7 +475,13 @@ def _draw(
             attrs["color"] = HIGHLIGHT_COLOUR if highlighted else "#15803d"
             attrs["penwidth"] = "2.5"
         label = _value_label(
-            node, role, grads[node], largest, style, grouping.path_of.get(node, "")
+            node,
+            role,
+            grads[node],
+            largest,
+            style,
+            grouping.path_of.get(node, ""),
+            f"{uses[node]} uses: dashed copies" if node in copied else "",
         )
         target.node(ids[node], label, **attrs)
         if not node.inputs:
@@ -440,7 +516,7 @@ def _draw(
                 edge["penwidth"] = f"{1 + 3 * ratio:.2f}"
             if highlighted:
                 edge["color"] = HIGHLIGHT_COLOUR
-            dot.edge(endpoint(child), op_id, **edge)
+            dot.edge(use_of(child, target), op_id, **edge)
 
     for tail, head in box_edge_list:
         dot.edge(tail, head)
@@ -449,6 +525,16 @@ def _draw(
         parent = grouping.parent.get(path)
         (clusters[parent] if parent is not None else dot).subgraph(clusters[path])
     return dot
+
+
+def _use_counts(order: list[Value], box_of: Callable[[Value], str | None]) -> dict[Value, int]:
+    """How many operation inputs each value is, counting only operations drawn one by one."""
+    uses = dict.fromkeys(order, 0)
+    for node in order:
+        if box_of(node) is None:
+            for child in node.inputs:
+                uses[child] += 1
+    return uses
 
 
 def _pass_grouping(order: list[Value], forward: Value) -> _Grouping:
