@@ -157,6 +157,7 @@ def draw_network(
     # viz re-exports draw_network, so it is imported here, once viz has finished loading.
     from micrograd_like.viz import (
         NEGATIVE_TINTS,
+        NOT_COMPUTED_COLOUR,
         POSITIVE_TINTS,
         ROLE_COLOURS,
         Diagram,
@@ -250,13 +251,17 @@ def draw_network(
                 name = f"layers.{c - 1}" if c else "the inputs"
                 notes.append(f"{name}: {row.hidden} of {sizes[c]} hidden, with their edges")
                 continue
-            attrs: dict[str, str] = {}
+            attrs = {"fillcolor": ROLE_COLOURS[role]}
             if c == 0:
                 label = f"x{row.index + 1}"
                 if values is not None:
                     label += f"\n{_short(values[0][row.index])}"
             elif values is not None:
                 label = _short(values[c][row.index])
+                if values[c][row.index] == 0 and role == "intermediate":
+                    # A hidden neuron that outputs exactly 0 (a ReLU that is off) passes
+                    # nothing on: grey, as the zero gradients of its weights will be.
+                    attrs["fillcolor"] = NOT_COMPUTED_COLOUR
             else:
                 label, attrs["fontcolor"] = str(row.index), _INDEX_COLOUR
             if role == "output":
@@ -264,7 +269,6 @@ def draw_network(
             dot.node(
                 node_id(c, row.index),
                 label,
-                fillcolor=ROLE_COLOURS[role],
                 pos=where,
                 tooltip=f"layers.{c - 1}.neurons.{row.index}" if c else f"x{row.index + 1}",
                 **attrs,
@@ -301,7 +305,7 @@ def draw_network(
 
     what = "weights" if show == "weights" else "gradients dL/dw of the weights"
     caption = [
-        f"edges: {what}, blue positive, red negative, "
+        f"edges: {what}, blue positive, red negative, grey 0; "
         f"width by size (largest {_short(largest)}); biases not drawn"
     ]
     if missing:
@@ -310,11 +314,8 @@ def draw_network(
             "run backward() through the model first"
         )
     if values is not None:
-        caption.append(
-            "circles: each neuron's output for x = ["
-            + ", ".join(_short(v) for v in values[0])
-            + "]"
-        )
+        shown_x = ", ".join(_short(v) for v in values[0])
+        caption.append(f"circles: each neuron's output for x = [{shown_x}]; grey: exactly 0")
     caption += notes
     dot.attr(label="\n".join(caption), labelloc="b")
     return dot

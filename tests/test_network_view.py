@@ -143,6 +143,16 @@ def test_given_x_the_circles_show_x_and_each_neurons_activation():
     assert "circles: each neuron's output for x = [0.5, -1.25]" in source
 
 
+def test_a_hidden_neuron_that_outputs_zero_is_grey():
+    model = MLP(1, [2, 1], seed=0)
+    model.layers[0].neurons[0].w[0].data = -1.0  # relu(-1 * 1) = 0
+    model.layers[0].neurons[1].w[0].data = 1.0
+    source = draw_network(model, x=[1.0]).source
+    assert re.search(r"\tl0n0 \[label=0 fillcolor=\"#f3f4f6\"", source)
+    assert re.search(r"\tl0n1 \[label=1 fillcolor=\"#ffffff\"", source)
+    assert "grey: exactly 0" in source
+
+
 def test_drawing_with_x_builds_no_graph_and_leaves_the_grads_alone():
     model = MLP(2, [3, 1], seed=0)
     y = model([1.0, 2.0])
