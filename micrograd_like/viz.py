@@ -385,7 +385,14 @@ def _draw(
     dot = Diagram(
         graph_attr={"rankdir": "LR", "fontname": "Helvetica", "fontsize": "11"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#4b5563"},
+        # decorate: a line ties each label to its own edge; where edges meet at a
+        # value, a label between two of them could otherwise be read as either's.
+        edge_attr={
+            "fontname": "Helvetica",
+            "fontsize": "9",
+            "color": "#4b5563",
+            "decorate": "true",
+        },
     )
     if caption:
         dot.attr(label=caption, labelloc="t")
@@ -524,6 +531,257 @@ def _draw(
     for path in sorted(clusters, key=lambda p: (-len(grouping.chain(p)), p)):
         parent = grouping.parent.get(path)
         (clusters[parent] if parent is not None else dot).subgraph(clusters[path])
+    return dot
+
+
+# ---------------------------------------------------------------------------
+# The compact style: an operation drawn inside the value it makes.
+# ---------------------------------------------------------------------------
+
+# The times sign and the Greek sigma, escaped so that they cannot be mistaken for x and o.
+_BADGES = {"*": "\u00d7", "sigmoid": "\u03c3"}  # every other op is its own badge: +, tanh, **2
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """One edge into a compact node: from source, with d(node)/d(source) along it."""
+
+    source: Value
+    local: float | None  # None for a node built by hand: it has no rule to show
+
+
+@dataclass(frozen=True)
+class _CompactNode:
+    """A drawn value of the compact style, with its badge and its incoming edges."""
+
+    value: Value
+    badge: str
+    edges: tuple[_Edge, ...]
+    members: frozenset[Value]  # the nodes it stands for (a Σ: the chain's + and * nodes)
+
+
+def _is_constant(node: Value, params: Mapping[Value, str]) -> bool:
+    return not node.inputs and not node.label and node not in params
+
+
+def _times(factor: float | None, local: float | None) -> float | None:
+    return None if factor is None or local is None else factor * local
+
+
+def _weighted_sum(
+    node: Value, uses: Mapping[Value, int], params: Mapping[Value, str]
+) -> _CompactNode | None:
+    """The value as one Σ node, if it is a sum of products ``b + w1*x1 + w2*x2 + ...``.
+
+    The sum's inner ``+`` and ``*`` nodes are taken in only when nothing else uses
+    them and they have no label of their own; each edge's local derivative is the
+    product of the local derivatives on its path (1 through every built-in ``+``).
+    """
+    if node.op != "+":
+        return None
+    edges: list[_Edge] = []
+    members = {node}
+    products = 0
+    constant_factor = False
+
+    def private(inner: Value) -> bool:
+        return uses[inner] == 1 and not inner.label
+
+    def walk(plus: Value, factor: float | None) -> None:
+        nonlocal products, constant_factor
+        locals_ = plus.local_grads
+        for k, child in enumerate(plus.inputs):
+            through = _times(factor, None if locals_ is None else locals_[k])
+            if child.op == "+" and private(child):
+                members.add(child)
+                walk(child, through)
+            elif child.op == "*" and len(child.inputs) == 2 and private(child):
+                members.add(child)
+                products += 1
+                inner = child.local_grads
+                for j, operand in enumerate(child.inputs):
+                    constant_factor |= _is_constant(operand, params)
+                    edges.append(
+                        _Edge(operand, _times(through, None if inner is None else inner[j]))
+                    )
+            else:
+                edges.append(_Edge(child, through))
+
+    walk(node, 1.0)
+    if products >= 2 or (products == 1 and not constant_factor):
+        return _CompactNode(node, "Σ", tuple(edges), frozenset(members))
+    return None
+
+
+def _compact_nodes(
+    order: list[Value], uses: Mapping[Value, int], params: Mapping[Value, str]
+) -> list[_CompactNode]:
+    """The values the compact style draws, root first, and what each one stands for."""
+    drawn: list[_CompactNode] = []
+    taken: set[Value] = set()
+    for node in reversed(order):  # from the root down: a Σ claims its chain first
+        if node in taken:
+            continue
+        if not node.inputs:
+            drawn.append(_CompactNode(node, "", (), frozenset({node})))
+            continue
+        summed = _weighted_sum(node, uses, params)
+        if summed is not None:
+            taken |= summed.members
+            drawn.append(summed)
+            continue
+        badge = _BADGES.get(node.op, node.op) or "?"
+        locals_ = node.local_grads
+        edges = []
+        members = {node}
+        for k, child in enumerate(node.inputs):
+            local = None if locals_ is None else locals_[k]
+            if len(node.inputs) == 2 and uses[child] == 1 and _is_constant(child, params):
+                # A constant used once is part of the badge ("times -1", "+ 1"), not a box.
+                number = _num(child.data, 4)
+                badge = f"{badge} {number}" if k == 1 or node.op in "*+" else f"{number} {badge}"
+                members.add(child)
+                taken.add(child)
+                continue
+            edges.append(_Edge(child, local))
+        drawn.append(_CompactNode(node, badge, tuple(edges), frozenset(members)))
+    return drawn
+
+
+def _auto_rankdir(nodes: Sequence[_CompactNode]) -> str:
+    """LR or TB, whichever makes the diagram's estimated shape fit a 16:9 slide better."""
+    level: dict[Value, int] = {}
+    for item in reversed(nodes):  # leaves first, then each node after its inputs
+        level[item.value] = 1 + max((level.get(e.source, 0) for e in item.edges), default=-1)
+    consumers: dict[Value, list[int]] = {}
+    for item in nodes:
+        for e in item.edges:
+            consumers.setdefault(e.source, []).append(level[item.value])
+    for item in nodes:  # a leaf sits just before its first use, as dot's ranking puts it
+        if not item.edges and item.value in consumers:
+            level[item.value] = min(consumers[item.value]) - 1
+    depth = max(level.values(), default=0) - min(level.values(), default=0) + 1
+    widest = max((list(level.values()).count(v) for v in set(level.values())), default=1)
+    box_width, box_height, label_gap = 90.0, 52.0, 40.0
+    wide = max(depth * (box_width + label_gap) / 1280, widest * (box_height + 8) / 720)
+    tall = max(widest * (box_width + 8) / 1280, depth * (box_height + label_gap) / 720)
+    return "LR" if wide <= tall else "TB"
+
+
+def _short_name(path: str) -> str:
+    """A parameter's path, each name-and-index cut to letter-and-index: l0.n2.w1, l1.n0.b."""
+    return re.sub(r"([A-Za-z_]+)\.(\d+)", lambda match: match[1][0] + match[2], path)
+
+
+def _compact_label(
+    node: Value,
+    badge: str,
+    role: str,
+    grad: float | None,
+    largest: float,
+    style: _Style,
+    note: str = "",
+) -> str:
+    name = node.label or _short_name(style.params.get(node, ""))
+    name = name or ("const" if role == "constant" else "")
+    top = []
+    if badge:
+        top.append(f'<td bgcolor="#ede9fe"><b>{escape(badge)}</b></td>')
+    if name:
+        top.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
+    span = f' colspan="{len(top)}"' if len(top) > 1 else ""
+    rows = ["<tr>" + "".join(top) + "</tr>"]
+    rows.append(f"<tr><td{span}>data {_num(node.data, style.precision)}</td></tr>")
+    if grad is None:
+        rows.append(f'<tr><td{span} bgcolor="{NOT_COMPUTED_COLOUR}"><i>no grad yet</i></td></tr>')
+    else:
+        tint = _tint(grad, largest)
+        rows.append(f'<tr><td{span} bgcolor="{tint}">grad {_num(grad, style.precision)}</td></tr>')
+    if note:
+        rows.append(f"<tr><td{span}><i>{escape(note)}</i></td></tr>")
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="2">'
+        + "".join(rows)
+        + "</table>>"
+    )
+
+
+def _draw_compact(
+    root: Value, order: list[Value], style: _Style, rankdir: str | None, caption: str = ""
+) -> Diagram:
+    uses = _use_counts(order, lambda node: None)
+    nodes = _compact_nodes(order, uses, style.params)
+    drawn_uses = dict.fromkeys((item.value for item in nodes), 0)
+    for item in nodes:
+        for e in item.edges:
+            drawn_uses[e.source] += 1
+    copied = {value for value, count in drawn_uses.items() if count > FANOUT_LIMIT}
+    direction = rankdir or _auto_rankdir(nodes)
+    legend = "edge: local derivative d(out)/d(in)"
+    dot = Diagram(
+        graph_attr={
+            "rankdir": direction,
+            "fontname": "Helvetica",
+            "fontsize": "9",
+            "nodesep": "0.18",
+            "ranksep": "0.12",
+            "label": f"{caption}\n{legend}" if caption else legend,
+            "labelloc": "t" if caption else "b",
+        },
+        node_attr={"fontname": "Helvetica", "fontsize": "10"},
+        edge_attr={
+            "fontname": "Helvetica",
+            "fontsize": "9",
+            "color": "#4b5563",
+            "decorate": "true",  # as in the full style: each label tied to its edge
+            "arrowsize": "0.6",
+        },
+    )
+    ids = {node: f"v{i}" for i, node in enumerate(order)}
+    grads = {node: style.grad_of(node) for node in order}
+    largest = max((abs(g) for g in grads.values() if g is not None and math.isfinite(g)), default=0)
+    copies_made: dict[Value, int] = {}
+
+    def use_of(source: Value) -> str:
+        if source not in copied:
+            return ids[source]
+        copy = copies_made.get(source, 0)
+        copies_made[source] = copy + 1
+        copy_id = f"{ids[source]}_use{copy}"
+        badge = next((item.badge for item in nodes if item.value is source), "")
+        label = _compact_label(
+            source,
+            badge if source.inputs else "",
+            _role(source, style),
+            grads[source],
+            largest,
+            style,
+            f"same value, {drawn_uses[source]} uses",
+        )
+        dot.node(copy_id, label, shape="box", style="dashed", margin="0", color="#6b7280")
+        return copy_id
+
+    for item in reversed(nodes):  # leaves and inputs first: ids and lines in topological order
+        node = item.value
+        if node in copied and not node.inputs:
+            continue  # a leaf feeding many operations is drawn at each of them instead
+        highlighted = style.highlight is not None and style.highlight in item.members
+        role = _role(node, style)
+        attrs = {"shape": "plain"}
+        if role == "output" or highlighted:
+            attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
+            attrs["color"] = HIGHLIGHT_COLOUR if highlighted else "#15803d"
+            attrs["penwidth"] = "2.5"
+        note = f"{drawn_uses[node]} uses: dashed copies" if node in copied else ""
+        label = _compact_label(node, item.badge, role, grads[node], largest, style, note)
+        dot.node(ids[node], label, **attrs)
+        for e in item.edges:
+            edge = {}
+            if style.local_grads:
+                edge["label"] = "?" if e.local is None else _num(e.local, style.precision)
+            if highlighted:
+                edge["color"] = HIGHLIGHT_COLOUR
+            dot.edge(use_of(e.source), ids[node], **edge)
     return dot
 
 
@@ -748,8 +1006,9 @@ def _real_grad(node: Value) -> float | None:
 
 def draw_dot(
     root: Value,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     *,
+    compact: bool = False,
     params: Iterable[Value] | Mapping[str, Value] | None = None,
     model: Module | None = None,
     calls: Sequence[ModuleCall] | None = None,
@@ -764,6 +1023,12 @@ def draw_dot(
     Args:
         root: The value whose graph to draw, usually a loss.
         rankdir: Graphviz's layout direction: "LR" (left to right) or "TB".
+            By default LR; in the compact style, whichever fits a 16:9 slide better.
+        compact: Draw each operation inside the value it makes, as a badge
+            (times, +, sigma, tanh, ...), and each weighted sum ``b + w1*x1 + ...`` as
+            one Σ node; boxes are stacked (label, data, grad) and each edge
+            carries its local derivative, so the diagram fits a slide. Not
+            with ``calls`` or ``forward``.
         params: The model's parameters (or a name-to-parameter mapping), to
             colour them apart from inputs; leaves without a label count as
             constants.
@@ -795,7 +1060,7 @@ def draw_dot(
         TypeError: If root is not a Value.
         ValueError: If an argument is not valid, e.g. calls without model.
     """
-    if rankdir not in ("LR", "TB", "RL", "BT"):
+    if rankdir is not None and rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     if not (isinstance(precision, int) and 1 <= precision <= 17):
         raise ValueError(f"draw_dot: precision must be an int from 1 to 17, got {precision!r}")
@@ -805,6 +1070,10 @@ def draw_dot(
         raise ValueError("draw_dot: collapse needs the recorded calls (calls=..., model=...)")
     if forward is not None and calls is not None:
         raise ValueError("draw_dot: give forward= or calls=, not both")
+    if compact and (calls is not None or forward is not None):
+        raise ValueError(
+            "draw_dot: compact=True draws no clusters; give it without calls or forward"
+        )
     order = _graph_order(root)
     grouping = _NO_GROUPS
     if model is not None and calls is not None:
@@ -829,8 +1098,10 @@ def draw_dot(
         params if params is not None or model is None else dict(model.named_parameters())
     )
     style = _Style(precision, local_grads, _real_grad, _reached, None, names, root)
+    if compact:
+        return _draw_compact(root, order, style, rankdir)
     dot = _draw(root, order, style, grouping=grouping)
-    dot.graph_attr["rankdir"] = rankdir
+    dot.graph_attr["rankdir"] = rankdir or "LR"
     return dot
 
 
@@ -840,6 +1111,7 @@ def backprop_steps(
     params: Iterable[Value] | Mapping[str, Value] | None = None,
     precision: int = 4,
     max_nodes: int | None = DEFAULT_MAX_NODES,
+    compact: bool = False,
 ) -> Iterator[Diagram]:
     """Yields one diagram per step of backpropagation from root.
 
@@ -857,6 +1129,8 @@ def backprop_steps(
         params: As for `draw_dot`.
         precision: As for `draw_dot`.
         max_nodes: As for `draw_dot`.
+        compact: As for `draw_dot`; a Σ node is highlighted while any step
+            inside its sum is processed.
 
     Yields:
         The diagrams, one per step.
@@ -893,7 +1167,11 @@ def backprop_steps(
                 f"{_num(states[step - 1][0].get(node, 0.0), precision)} x local derivative "
                 f"to its inputs"
             )
-        yield _draw(root, order, style, caption)
+        yield (
+            _draw_compact(root, order, style, None, caption)
+            if compact
+            else _draw(root, order, style, caption)
+        )
 
 
 def _name(node: Value) -> str:
