@@ -1,14 +1,20 @@
-"""Regenerate the README images: ``python docs/make_images.py`` (needs the viz, train extras)."""
+"""Regenerate the README images: ``python docs/make_images.py`` (needs the viz, train extras).
+
+`png_figures` builds the README's plots as matplotlib Figures, which
+tests/test_plots.py reads to check that their text is large enough; this
+script saves them at `micrograd_like.plots.DPI`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from micrograd_like import Value
 from micrograd_like.datasets import make_moons
 from micrograd_like.nn import MLP
 from micrograd_like.optim import SGD, LinearDecay
-from micrograd_like.plots import plot_decision_boundary, plot_history
+from micrograd_like.plots import DPI, plot_decision_boundary, plot_history
 from micrograd_like.train import fit
 from micrograd_like.viz import draw_dot
 
@@ -28,8 +34,16 @@ def neuron_diagram() -> None:
     draw_dot(o, params=[w1, w2, b]).save(IMAGES / "neuron.svg")
 
 
-def moons_training() -> None:
-    """The moons demo recipe through fit(): the decision boundary and the loss curve."""
+def png_figures(steps: int = 100) -> dict[str, Any]:
+    """The README's PNG images as Figures, by file name: the moons demo recipe through fit().
+
+    Args:
+        steps: Training steps; the README's images take 100. Fewer give the same
+            layout and fonts (what the tests check) sooner.
+
+    Returns:
+        The matplotlib Figure of each file under docs/images/.
+    """
     X, y = make_moons(n=100, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], seed=0)
     optimizer = SGD(model.parameters(), lr=1.0)
@@ -39,17 +53,24 @@ def moons_training() -> None:
         y,
         loss="hinge",
         optimizer=optimizer,
-        schedule=LinearDecay(optimizer, start=1.0, end=0.1, total_steps=100),
-        steps=100,
+        schedule=LinearDecay(optimizer, start=1.0, end=0.1, total_steps=steps),
+        steps=steps,
         l2=1e-4,
         progress=False,
     )
-    plot_decision_boundary(model, X, y, loss="hinge", resolution=50).savefig(
-        IMAGES / "moons_boundary.png", dpi=80
-    )
-    plot_history(history, title="moons, micrograd's recipe").savefig(
-        IMAGES / "moons_loss.png", dpi=80
-    )
+    return {
+        "moons_boundary.png": plot_decision_boundary(
+            model, X, y, loss="hinge", title=f"Moons after {steps} steps (hinge loss)"
+        ),
+        "moons_loss.png": plot_history(history, title="Moons: micrograd's recipe"),
+    }
+
+
+def moons_training() -> None:
+    """The decision boundary and the loss curve, as PNG files at DPI."""
+    for name, figure in png_figures().items():
+        # No "Software" stamp: the file changes only when the picture does.
+        figure.savefig(IMAGES / name, dpi=DPI, metadata={"Software": None})
 
 
 if __name__ == "__main__":
