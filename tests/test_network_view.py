@@ -12,9 +12,10 @@ import pytest
 pytest.importorskip("graphviz")
 
 from micrograd_like import Value, no_grad
+from micrograd_like.losses import cross_entropy
 from micrograd_like.network_view import draw_network
-from micrograd_like.nn import MLP, Layer
-from micrograd_like.viz import NEGATIVE_TINTS, POSITIVE_TINTS, find_renderer
+from micrograd_like.nn import MLP, Layer, record_calls
+from micrograd_like.viz import NEGATIVE_TINTS, POSITIVE_TINTS, draw_dot, find_renderer
 
 SVG = "{http://www.w3.org/2000/svg}"
 BLUE, RED = POSITIVE_TINTS[3], NEGATIVE_TINTS[3]
@@ -290,3 +291,43 @@ def test_it_renders_in_well_under_a_second(sizes):
     start = time.perf_counter()
     diagram.pipe(format="svg")
     assert time.perf_counter() - start < 2.0  # measured: 0.03 to 0.1 s with graphviz-pure
+
+
+# The module view of draw_dot, which draw_network replaces for the classic picture: its boxes
+# should read in index order too. Graphviz's dot places the boxes of a cluster by its crossing
+# minimisation, which rank=same, invisible edges, ordering= and newrank do not steer inside a
+# cluster with graphviz-pure (measured); the order needs draw_dot itself to pin it.
+
+
+def spiral_module_view(collapse: str | None) -> Any:
+    model = MLP(2, [24, 3], seed=0)
+    with record_calls() as calls:
+        logits = model([0.1, -0.5])
+        assert isinstance(logits, list)
+        loss = cross_entropy(logits, 1)
+    loss.backward()
+    return draw_dot(loss, model=model, calls=calls, collapse=collapse, max_nodes=None)
+
+
+def test_the_module_view_emits_the_neuron_boxes_in_index_order():
+    boxes = re.findall(r"\t(m_layers_\d_neurons_\d+) \[", spiral_module_view("neuron").source)
+    expected = [f"m_layers_0_neurons_{i}" for i in range(24)]
+    assert boxes == expected + [f"m_layers_1_neurons_{i}" for i in range(3)]
+
+
+@pytest.mark.xfail(strict=False, reason="draw_dot nests neuron clusters in string order")
+def test_the_module_view_nests_neuron_clusters_in_numeric_order():
+    clusters = re.findall(
+        r"subgraph cluster_layers_0_neurons_(\d+)", spiral_module_view(None).source
+    )
+    assert clusters == [str(i) for i in range(24)]
+
+
+@needs_renderer
+@pytest.mark.xfail(strict=False, reason="dot's crossing minimisation orders the boxes")
+def test_the_module_view_draws_the_neuron_boxes_top_to_bottom_in_index_order():
+    svg = rendered(spiral_module_view("neuron"))
+    ys = text_positions(svg)
+    for layer, size in [(0, 24), (1, 3)]:
+        column = [ys[f"m_layers_{layer}_neurons_{i}"][1] for i in range(size)]
+        assert column == sorted(column)
