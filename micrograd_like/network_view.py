@@ -274,19 +274,7 @@ def draw_network(
                 **attrs,
             )
 
-    # The edges: one per weight between two drawn circles.
-    edges: list[tuple[int, int, int, float | None]] = []  # (layer, input, neuron, number)
-    for layer_index, layer in enumerate(model.layers):
-        ins = [row.index for row in columns[layer_index] if row.index is not None]
-        outs = [row.index for row in columns[layer_index + 1] if row.index is not None]
-        for j in outs:
-            neuron = layer.neurons[j]
-            for i in ins:
-                w = neuron.w[i]
-                if show == "weights":
-                    edges.append((layer_index, i, j, w.data))
-                else:
-                    edges.append((layer_index, i, j, w.grad if w.grad_computed else None))
+    edges = _edge_numbers(model, columns, show)
     finite = [abs(n) for *_, n in edges if n is not None and math.isfinite(n)]
     largest = max(finite, default=0.0)
     missing = sum(1 for *_, n in edges if n is None)
@@ -319,6 +307,27 @@ def draw_network(
     caption += notes
     dot.attr(label="\n".join(caption), labelloc="b")
     return dot
+
+
+def _edge_numbers(
+    model: MLP, columns: list[list[_Row]], show: str
+) -> list[tuple[int, int, int, float | None]]:
+    """(layer, input, neuron, weight or grad) for every weight between two drawn circles.
+
+    A gradient that no backward pass computed is None.
+    """
+    edges: list[tuple[int, int, int, float | None]] = []
+    for layer_index, layer in enumerate(model.layers):
+        ins = [row.index for row in columns[layer_index] if row.index is not None]
+        outs = [row.index for row in columns[layer_index + 1] if row.index is not None]
+        for j in outs:
+            for i in ins:
+                w = layer.neurons[j].w[i]
+                if show == "weights":
+                    edges.append((layer_index, i, j, w.data))
+                else:
+                    edges.append((layer_index, i, j, w.grad if w.grad_computed else None))
+    return edges
 
 
 def _strength(number: float | None, largest: float) -> float:

@@ -210,6 +210,14 @@ def test_the_marker_sits_between_the_first_and_last_neurons():
     assert circles["l0n0"][0] == texts["l0more"][0]
 
 
+def test_many_inputs_collapse_too():
+    source = draw_network(MLP(20, [2], seed=0), x=[0.5] * 20).source
+    assert "the inputs: 9 of 20 hidden, with their edges" in source
+    assert "\txmore [" in source
+    assert source.count(" -> ") == 11 * 2
+    assert "x7 ->" not in source
+
+
 def test_max_neurons_none_draws_every_neuron():
     source = draw_network(MLP(2, [16, 16, 1], seed=0), max_neurons=None).source
     assert "more" not in source
