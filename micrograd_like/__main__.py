@@ -460,8 +460,10 @@ def _check_size(sizes: list[int], parser: argparse.ArgumentParser) -> None:
 def _figure_png(figure: Any) -> bytes:
     import matplotlib.pyplot as plt
 
+    from micrograd_like.plots import DPI
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    figure.savefig(buffer, format="png", dpi=DPI)
     plt.close(figure)
     return buffer.getvalue()
 
