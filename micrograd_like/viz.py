@@ -10,7 +10,14 @@
 - on every edge into an operation, the local derivative d(out)/d(in) the chain
   rule multiplies by and, after backward, the gradient it passes back;
 - node ids from the graph's topological order, never ``id()``, so the DOT
-  source of the same expression is byte-identical across runs and processes.
+  source of the same expression is byte-identical across runs and processes;
+- a value that feeds more than `FANOUT_LIMIT` operations drawn once per use,
+  dashed, so that the layout stays fast.
+
+``draw_dot(root, compact=True)`` draws the same graph for a slide: each
+operation a badge in the box of the value it makes, each weighted sum
+``b + w1*x1 + ...`` one Σ node, and on each edge its local derivative. Every
+edge label is tied to its edge by a line.
 
 ``backprop_steps(root)`` yields one diagram per chain-rule step, and
 ``backprop_slider(root)`` wraps them in a Jupyter slider.
@@ -19,6 +26,7 @@ The module needs the ``viz`` extra, ``pip install "micrograd_like[viz]"``;
 without it, importing it raises a ModuleNotFoundError that says so. Rendering
 needs a ``dot`` program. The system's Graphviz is used when ``dot`` is on PATH;
 otherwise the ``graphviz-pure`` command from PyPI, which the extra installs.
+A render that takes longer than `RENDER_TIMEOUT` seconds is stopped.
 
 Example:
     >>> from micrograd_like import Value
@@ -77,6 +85,8 @@ __all__ = [
     "POSITIVE_TINTS",
     "RENDER_TIMEOUT",
     "ROLE_COLOURS",
+    "SPAN_BUDGET",
+    "SPAN_LIMIT",
     "Diagram",
     "GraphTooLargeError",
     "RenderError",
@@ -103,6 +113,16 @@ Each copy is dashed and says how many uses the value has. Graphviz's layout slow
 sharply with fan-out (``x + x + ... + x`` with 70 terms took over a minute with
 graphviz-pure); with copies every render of a graph ``max_nodes`` admits stays fast.
 """
+
+SPAN_LIMIT = 4
+"""In a graph past `SPAN_BUDGET`, an edge spanning more ranks than this starts at a copy.
+
+Long edges cost the layout most (each rank they cross adds a node to place); a
+copy of the value drawn next to the operation keeps the graph's edges short.
+"""
+
+SPAN_BUDGET = 400
+"""The ranks all edges may span together before long edges start at copies (`SPAN_LIMIT`)."""
 
 DISPLAY_MAX_NODES = 40
 """A Value shows as a diagram in Jupyter only when its graph is at most this big."""
@@ -451,16 +471,28 @@ def _draw(
 
     uses = _use_counts(order, grouping.box_of)
     copied = {node for node, count in uses.items() if count > FANOUT_LIMIT}
+    level = _levels([(node, node.inputs) for node in order])
+    span = _span_limit(
+        [(node, node.inputs) for node in order if grouping.box_of(node) is None], level
+    )
+    far = {
+        child
+        for node in order
+        for child in node.inputs
+        if level[node] - level[child] > span and grouping.box_of(child) is None
+    }
     copies_made: dict[Value, int] = {}
 
-    def use_of(child: Value, target: graphviz.Digraph) -> str:
-        """The node an edge from child starts at: child's box, or a fresh copy of it."""
-        if child not in copied or grouping.box_of(child) is not None:
+    def use_of(child: Value, target: graphviz.Digraph, user: Value) -> str:
+        """The node an edge from child to user starts at: child's box, or a copy of it."""
+        if grouping.box_of(child) is not None:
+            return endpoint(child)
+        if child not in copied and level[user] - level[child] <= span:
             return endpoint(child)
         copy = copies_made.get(child, 0)
         copies_made[child] = copy + 1
         copy_id = f"{ids[child]}_use{copy}"
-        note = f"same value, {uses[child]} uses"
+        note = f"same value, {_count_uses(uses[child])}"
         label = _value_label(child, _role(child, style), grads[child], largest, style, "", note)
         target.node(copy_id, label, shape="box", style="dashed", margin="0", color="#6b7280")
         return copy_id
@@ -488,7 +520,7 @@ def _draw(
             largest,
             style,
             grouping.path_of.get(node, ""),
-            f"{uses[node]} uses: dashed copies" if node in copied else "",
+            f"{_count_uses(uses[node])}: dashed copies" if node in copied | far else "",
         )
         target.node(ids[node], label, **attrs)
         if not node.inputs:
@@ -523,7 +555,7 @@ def _draw(
                 edge["penwidth"] = f"{1 + 3 * ratio:.2f}"
             if highlighted:
                 edge["color"] = HIGHLIGHT_COLOUR
-            dot.edge(use_of(child, target), op_id, **edge)
+            dot.edge(use_of(child, target, node), op_id, **edge)
 
     for tail, head in box_edge_list:
         dot.edge(tail, head)
@@ -648,18 +680,45 @@ def _compact_nodes(
     return drawn
 
 
+def _levels(inputs_of: Sequence[tuple[Value, Sequence[Value]]]) -> dict[Value, int]:
+    """Each value's rank, about where dot's layout puts it.
+
+    Args:
+        inputs_of: Each drawn value with the values its edges come from, in
+            topological order.
+
+    Returns:
+        An operation's rank is one past its inputs' highest; a leaf's is just
+        before its first use, as dot's ranking moves it there.
+    """
+    level: dict[Value, int] = {}
+    for node, sources in inputs_of:
+        level[node] = 1 + max((level[source] for source in sources), default=-1)
+    first_use: dict[Value, int] = {}
+    for node, sources in inputs_of:
+        for source in sources:
+            first_use[source] = min(first_use.get(source, level[node]), level[node])
+    for node, sources in inputs_of:
+        if not sources and node in first_use:
+            level[node] = first_use[node] - 1
+    return level
+
+
+def _span_limit(
+    inputs_of: Sequence[tuple[Value, Sequence[Value]]], level: Mapping[Value, int]
+) -> float:
+    """How many ranks an edge may span before it starts at a copy of its value.
+
+    Any number while the edges' spans add up to at most `SPAN_BUDGET`: a small
+    graph keeps every value in one box. Past it, `SPAN_LIMIT`.
+    """
+    total = sum(level[node] - level[source] for node, sources in inputs_of for source in sources)
+    return math.inf if total <= SPAN_BUDGET else SPAN_LIMIT
+
+
 def _auto_rankdir(nodes: Sequence[_CompactNode]) -> str:
     """LR or TB, whichever makes the diagram's estimated shape fit a 16:9 slide better."""
-    level: dict[Value, int] = {}
-    for item in reversed(nodes):  # leaves first, then each node after its inputs
-        level[item.value] = 1 + max((level.get(e.source, 0) for e in item.edges), default=-1)
-    consumers: dict[Value, list[int]] = {}
-    for item in nodes:
-        for e in item.edges:
-            consumers.setdefault(e.source, []).append(level[item.value])
-    for item in nodes:  # a leaf sits just before its first use, as dot's ranking puts it
-        if not item.edges and item.value in consumers:
-            level[item.value] = min(consumers[item.value]) - 1
+    level = _levels([(item.value, [e.source for e in item.edges]) for item in reversed(nodes)])
     depth = max(level.values(), default=0) - min(level.values(), default=0) + 1
     widest = max((list(level.values()).count(v) for v in set(level.values())), default=1)
     box_width, box_height, label_gap = 90.0, 52.0, 40.0
@@ -716,6 +775,12 @@ def _draw_compact(
         for e in item.edges:
             drawn_uses[e.source] += 1
     copied = {value for value, count in drawn_uses.items() if count > FANOUT_LIMIT}
+    inputs_of = [(item.value, [e.source for e in item.edges]) for item in reversed(nodes)]
+    level = _levels(inputs_of)
+    span = _span_limit(inputs_of, level)
+    far = {
+        e.source for item in nodes for e in item.edges if level[item.value] - level[e.source] > span
+    }
     direction = rankdir or _auto_rankdir(nodes)
     legend = "edge: local derivative d(out)/d(in)"
     dot = Diagram(
@@ -742,8 +807,8 @@ def _draw_compact(
     largest = max((abs(g) for g in grads.values() if g is not None and math.isfinite(g)), default=0)
     copies_made: dict[Value, int] = {}
 
-    def use_of(source: Value) -> str:
-        if source not in copied:
+    def use_of(source: Value, user: Value) -> str:
+        if source not in copied and level[user] - level[source] <= span:
             return ids[source]
         copy = copies_made.get(source, 0)
         copies_made[source] = copy + 1
@@ -756,7 +821,7 @@ def _draw_compact(
             grads[source],
             largest,
             style,
-            f"same value, {drawn_uses[source]} uses",
+            f"same value, {_count_uses(drawn_uses[source])}",
         )
         dot.node(copy_id, label, shape="box", style="dashed", margin="0", color="#6b7280")
         return copy_id
@@ -772,7 +837,7 @@ def _draw_compact(
             attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
             attrs["color"] = HIGHLIGHT_COLOUR if highlighted else "#15803d"
             attrs["penwidth"] = "2.5"
-        note = f"{drawn_uses[node]} uses: dashed copies" if node in copied else ""
+        note = f"{_count_uses(drawn_uses[node])}: dashed copies" if node in copied | far else ""
         label = _compact_label(node, item.badge, role, grads[node], largest, style, note)
         dot.node(ids[node], label, **attrs)
         for e in item.edges:
@@ -781,8 +846,12 @@ def _draw_compact(
                 edge["label"] = "?" if e.local is None else _num(e.local, style.precision)
             if highlighted:
                 edge["color"] = HIGHLIGHT_COLOUR
-            dot.edge(use_of(e.source), ids[node], **edge)
+            dot.edge(use_of(e.source, node), ids[node], **edge)
     return dot
+
+
+def _count_uses(count: int) -> str:
+    return "1 use" if count == 1 else f"{count} uses"
 
 
 def _use_counts(order: list[Value], box_of: Callable[[Value], str | None]) -> dict[Value, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+import random
 import re
 import stat
 import time
@@ -81,6 +82,44 @@ def test_the_largest_fan_out_the_size_guard_admits_renders_within_5_s(pure):
     svg = render(diagram.source).decode()
     assert time.perf_counter() - start < 5
     assert "<svg" in svg
+
+
+def tangled_graph(seed: int) -> Value:
+    """About 245 values wired at random: long edges everywhere, each value used a few times."""
+    rng = random.Random(seed)
+    pool = [Value(rng.random(), label=f"a{i}") for i in range(30)]
+    while len(pool) < 200:
+        a, b = rng.choice(pool), rng.choice(pool)
+        pool.append(a * b if rng.random() < 0.5 else a + b)
+    root = pool[-1]
+    for value in pool[-45:-1]:
+        root = root + value
+    return root
+
+
+def test_a_small_graph_keeps_every_value_in_one_box():
+    from micrograd_like.worked_example import build_network
+
+    net = build_network()
+    assert "_use" not in draw_dot(net.loss).source
+    assert "_use" not in draw_dot(net.loss, compact=True).source
+
+
+def test_in_a_big_tangled_graph_long_edges_start_at_copies():
+    root = tangled_graph(11)
+    source = draw_dot(root).source
+    assert re.search(r"^\tv\d+_use\d+ \[", source, re.M)
+    assert ": dashed copies" in source
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+@pytest.mark.parametrize("seed", [9, 11])
+def test_a_big_tangled_graph_renders_within_5_s(pure, seed, compact):
+    root = tangled_graph(seed)
+    diagram = draw_dot(root, compact=compact)
+    start = time.perf_counter()
+    render(diagram.source)
+    assert time.perf_counter() - start < 5
 
 
 @pytest.fixture
