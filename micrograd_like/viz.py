@@ -668,8 +668,15 @@ def _compact_nodes(
         members = {node}
         for k, child in enumerate(node.inputs):
             local = None if locals_ is None else locals_[k]
-            if len(node.inputs) == 2 and uses[child] == 1 and _is_constant(child, params):
-                # A constant used once is part of the badge ("times -1", "+ 1"), not a box.
+            other = node.inputs[1 - k] if len(node.inputs) == 2 else None
+            if (
+                other is not None
+                and not _is_constant(other, params)
+                and uses[child] == 1
+                and _is_constant(child, params)
+            ):
+                # A constant used once is part of the badge ("times -1", "+ 1"), not a box;
+                # of two constants neither is, or the badge would read "times 2 3".
                 number = _num(child.data, 4)
                 badge = f"{badge} {number}" if k == 1 or node.op in "*+" else f"{number} {badge}"
                 members.add(child)

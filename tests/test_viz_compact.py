@@ -411,3 +411,25 @@ def test_every_edge_label_is_tied_to_its_edge_by_a_line():
         source = draw_dot(o, params=params, compact=compact).source
         assert re.search(r"^\tedge \[.*decorate=true", source, re.M)
         assert re.search(r"^\t\S+ -> \S+ \[.*label=", source, re.M)
+
+
+@pytest.mark.parametrize(
+    ("expression", "badge", "edges"),
+    [
+        (lambda a: 2**a, "2 **", 1),
+        (lambda a: 1 / a, "1 /", 1),
+        (lambda a: a**2, "**2", 1),
+        (lambda a: Value(2.0) * 3, "\u00d7", 2),  # two constants: both stay boxes
+        (lambda a: Value(4.0, (a,), "square"), "square", 1),
+    ],
+)
+def test_a_constant_used_once_is_folded_into_the_badge_beside_a_value(expression, badge, edges):
+    source = draw_dot(expression(Value(2.0, label="a")), compact=True).source
+    assert re.findall(r'<td bgcolor="#ede9fe"><b>([^<]*)</b>', source) == [badge]
+    assert len(re.findall(r"^\t\S+ -> \S+ ", source, re.M)) == edges
+
+
+def test_a_node_built_by_hand_has_no_local_derivative_to_show():
+    a = Value(2.0, label="a")
+    source = draw_dot(Value(4.0, (a,), "square"), compact=True).source
+    assert 'label="?"' in source
