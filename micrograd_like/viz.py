@@ -580,6 +580,7 @@ class _Edge:
 
     source: Value
     local: float | None  # None for a node built by hand: it has no rule to show
+    via: Value  # the operation source is an input of: inside a Σ, one of its + or * nodes
 
 
 @dataclass(frozen=True)
@@ -634,10 +635,10 @@ def _weighted_sum(
                 for j, operand in enumerate(child.inputs):
                     constant_factor |= _is_constant(operand, params)
                     edges.append(
-                        _Edge(operand, _times(through, None if inner is None else inner[j]))
+                        _Edge(operand, _times(through, None if inner is None else inner[j]), child)
                     )
             else:
-                edges.append(_Edge(child, through))
+                edges.append(_Edge(child, through, plus))
 
     walk(node, 1.0)
     if products >= 2 or (products == 1 and not constant_factor):
@@ -682,7 +683,7 @@ def _compact_nodes(
                 members.add(child)
                 taken.add(child)
                 continue
-            edges.append(_Edge(child, local))
+            edges.append(_Edge(child, local, node))
         drawn.append(_CompactNode(node, badge, tuple(edges), frozenset(members)))
     return drawn
 
@@ -851,7 +852,7 @@ def _draw_compact(
             edge = {}
             if style.local_grads:
                 edge["label"] = "?" if e.local is None else _num(e.local, style.precision)
-            if highlighted:
+            if e.via is style.highlight:  # the step passes grad along this edge
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(use_of(e.source, node), ids[node], **edge)
     return dot
