@@ -18,7 +18,9 @@ The package, module by module: `engine` (Value, the table of primitives, the
 chain rule), `operators` (the math the table is written in), `grad_mode`
 (no_grad, detect_anomaly), `autograd` (grad, gradients, hessian, hvp),
 `fastpath` (weighted_sum and the switch for fast paths), `nn`, `losses`,
-`optim`, `train`, `datasets`, `viz`, `jit` and `worked_example`.
+`optim`, `train`, `datasets`, `plots`, `viz` (graph diagrams) and
+`network_view` (the network as circles in columns), `formula`, `files`
+(atomic writes, standard JSON), `jit` and `worked_example`.
 """
 
 from micrograd_like import engine
