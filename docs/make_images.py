@@ -31,7 +31,9 @@ def neuron_diagram() -> None:
     o = n.tanh()
     o.label = "o"
     o.backward()
+    # Both styles: the compact one fits the README's column with its labels readable.
     draw_dot(o, params=[w1, w2, b]).save(IMAGES / "neuron.svg")
+    draw_dot(o, params=[w1, w2, b], compact=True).save(IMAGES / "neuron_compact.svg")
 
 
 def png_figures(steps: int = 100) -> dict[str, Any]:
