@@ -219,7 +219,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the diagram; the suffix picks the format: .svg, .png or .dot "
         "(default: print the DOT source)",
     )
-    graph.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
+    graph.add_argument(
+        "--rankdir", choices=("LR", "TB"),
+        help="layout direction (default: LR; with --compact, whichever fits a 16:9 slide)",
+    )  # fmt: skip
+    graph.add_argument(
+        "--compact", action="store_true",
+        help="the style for slides: each operation a badge in its value's box, a weighted "
+        "sum one box",
+    )  # fmt: skip
 
     train = commands.add_parser(
         "train",
@@ -409,7 +417,7 @@ def _run_graph(args: argparse.Namespace, rest: list[str]) -> int:
     if unused:
         print(f"note: not in the formula: {', '.join(unused)}", file=sys.stderr)
     output.backward()
-    diagram = draw_dot(output, rankdir=args.rankdir)
+    diagram = draw_dot(output, rankdir=args.rankdir, compact=args.compact)
     if target is None:
         _say(diagram.source)
         return 0

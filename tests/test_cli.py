@@ -474,3 +474,11 @@ def test_graph_with_two_items_that_are_not_assignments_says_so():
     result = run_cli("graph", "--set", "x=1", "x", "y")
     assert_usage_error(result)
     assert "got 2 items without '=': 'x y'" in result.stderr
+
+
+def test_graph_draws_the_compact_style_on_request(tmp_path):
+    result = run_cli("graph", "tanh(x*w + b)", "--set", "x=0.5", "w=-3", "b=1", "--compact")
+    assert result.returncode == 0, result.stderr
+    assert "shape=circle" not in result.stdout  # each operation a badge in its value's box
+    full = run_cli("graph", "tanh(x*w + b)", "--set", "x=0.5", "w=-3", "b=1")
+    assert full.stdout.count("shape=circle") == 3  # *, + and tanh

@@ -164,6 +164,7 @@ def value_strategies(root: Path) -> dict[str, tuple[st.SearchStrategy[object] | 
         "seed": (st.integers(0, 99).map(str), NUMBERS),
         "out": (st.sampled_from([str(root / "run"), str(root / "new" / "run")]), paths(root)),
         "no_progress": (None, st.just(None)),
+        "compact": (None, st.just(None)),
     }
 
 
