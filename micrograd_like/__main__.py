@@ -299,8 +299,7 @@ def _run_bench(options: list[str], prog: str) -> int:
     except ImportError as error:
         # On Windows: bench measures memory with the Unix-only resource module.
         needs = "the Unix-only module 'resource'" if error.name == "resource" else str(error)
-        print(f"error: bench cannot run on this system: it needs {needs}", file=sys.stderr)
-        return 1
+        raise CommandError(f"bench cannot run on this system: it needs {needs}") from None
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Time the workloads W1-W4 on every installed engine, side by side in one "
