@@ -372,6 +372,9 @@ class _Grouping:
     parent: Mapping[str, str | None]  # module path -> the path of the module holding it
     collapsed: frozenset[str] = frozenset()  # paths drawn as one box each
     cluster_style: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    # collapsed path -> the module whose one node draws it as a row (a neuron -> its layer):
+    # Graphviz's dot orders separate boxes by crossing minimisation, a table's rows stay put.
+    rows: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def chain(self, path: str) -> list[str]:
         """The module paths from the outermost module down to path itself."""
@@ -389,6 +392,23 @@ class _Grouping:
 
 
 _NO_GROUPS = _Grouping({}, {}, {})
+
+
+def _path_key(path: str) -> tuple[tuple[int, int, str], ...]:
+    """Sorts module paths with their numbers as numbers: neurons.2 before neurons.10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.split("."))
+
+
+def _rows_label(title: str, rows: list[str]) -> str:
+    """An HTML table: the module's title, then one row per box, each with its port nK."""
+    cells = "".join(
+        f'<tr><td port="n{k}" bgcolor="#ede9fe" align="left">{escape(row)}</td></tr>'
+        for k, row in enumerate(rows)
+    )
+    return (
+        '<<table border="1" cellborder="1" cellspacing="0" cellpadding="4" color="#6b7280">'
+        f'<tr><td bgcolor="#ddd6fe"><b>{escape(title)}</b></td></tr>{cells}</table>>'
+    )
 
 
 def _cluster_id(path: str) -> str:
@@ -449,10 +469,28 @@ def _draw(
     box_edges: set[tuple[str, str]] = set()
     box_edge_list: list[tuple[str, str]] = []
 
+    # The boxes drawn as rows of one node, by that node's path, in index order.
+    row_boxes: dict[str, list[str]] = {}
+    held_boxes = {b for node in order if (b := grouping.box_of(node)) is not None}
+    for box in sorted(held_boxes & grouping.rows.keys(), key=_path_key):
+        row_boxes.setdefault(grouping.rows[box], []).append(box)
+
+    for holder, held in row_boxes.items():  # in index order: layers.0 before layers.1
+        boxes[holder] = f"m_{_cluster_id(holder)[8:]}"
+        prefix = f"{holder}." if holder else ""
+        titles = [grouping.titles.get(b, b).removeprefix(prefix) for b in held]
+        container(grouping.parent.get(holder)).node(
+            boxes[holder], _rows_label(grouping.titles.get(holder, holder), titles), shape="plain"
+        )
+
     def endpoint(node: Value) -> str:
+        """The id an edge meets node at: its own, its box's, or its row's (holder:nK)."""
         box = grouping.box_of(node)
         if box is None:
             return ids[node]
+        holder = grouping.rows.get(box)
+        if holder is not None:
+            return f"{boxes[holder]}:n{row_boxes[holder].index(box)}"
         if box not in boxes:
             boxes[box] = f"m_{_cluster_id(box)[8:]}"
             container(grouping.parent.get(box)).node(
@@ -464,8 +502,14 @@ def _draw(
             )
         return boxes[box]
 
+    def out_of(tail: str) -> str:
+        return f"{tail}:e" if ":" in tail else tail
+
     def box_edge(tail: str, head: str) -> None:
-        if tail != head and (tail, head) not in box_edges:
+        if tail == head:
+            return  # inside one box
+        tail, head = out_of(tail), f"{head}:w" if ":" in head else head
+        if (tail, head) not in box_edges:
             box_edges.add((tail, head))
             box_edge_list.append((tail, head))
 
@@ -486,7 +530,7 @@ def _draw(
     def use_of(child: Value, target: graphviz.Digraph, user: Value) -> str:
         """The node an edge from child to user starts at: child's box, or a copy of it."""
         if grouping.box_of(child) is not None:
-            return endpoint(child)
+            return out_of(endpoint(child))
         if child not in copied and level[user] - level[child] <= span:
             return endpoint(child)
         copy = copies_made.get(child, 0)
@@ -560,7 +604,7 @@ def _draw(
     for tail, head in box_edge_list:
         dot.edge(tail, head)
     # Nest the clusters, innermost first, then hang the outermost on the diagram.
-    for path in sorted(clusters, key=lambda p: (-len(grouping.chain(p)), p)):
+    for path in sorted(clusters, key=lambda p: (-len(grouping.chain(p)), _path_key(p))):
         parent = grouping.parent.get(path)
         (clusters[parent] if parent is not None else dot).subgraph(clusters[path])
     return dot
@@ -966,7 +1010,16 @@ def _module_grouping(
         parent[_INPUTS] = None
         titles[_INPUTS] = f"{len(gathered)} input values"
         collapsed.add(_INPUTS)
-    return _Grouping(path_of, titles, parent, frozenset(collapsed))
+    # Neurons collapsed to boxes become rows of one node per layer, drawn in index order.
+    by_path = dict(modules)
+    rows = {
+        path: up
+        for path in collapsed
+        if isinstance(by_path.get(path), Neuron)
+        and (up := parent.get(path)) is not None
+        and isinstance(by_path.get(up), Layer)
+    }
+    return _Grouping(path_of, titles, parent, frozenset(collapsed), rows=rows)
 
 
 def _collapse_kind(collapse: str | type[Module]) -> type[Module]:
@@ -1116,7 +1169,8 @@ def draw_dot(
             values into clusters, one per layer and per neuron.
         collapse: With calls, draw every module of this kind as one box:
             "neuron", "layer", or a Module class. This is how a big network's
-            graph fits on a page.
+            graph fits on a page. With "neuron", a layer's neurons are the rows
+            of one node, top to bottom in index order.
         forward: For a gradient computed with ``create_graph=True``: the
             value it is the gradient of. Its graph is drawn as the forward
             pass, and every node the backward pass added apart from it.

@@ -304,7 +304,8 @@ def test_it_renders_in_well_under_a_second(sizes):
 # The module view of draw_dot, which draw_network replaces for the classic picture: its boxes
 # should read in index order too. Graphviz's dot places the boxes of a cluster by its crossing
 # minimisation, which rank=same, invisible edges, ordering= and newrank do not steer inside a
-# cluster with graphviz-pure (measured); the order needs draw_dot itself to pin it.
+# cluster with graphviz-pure (measured); so with collapse="neuron", draw_dot draws each layer as
+# one node, a table with a row (a port) per neuron in index order, and the edges meet the rows.
 
 
 def spiral_module_view(collapse: str | None) -> Any:
@@ -317,13 +318,35 @@ def spiral_module_view(collapse: str | None) -> Any:
     return draw_dot(loss, model=model, calls=calls, collapse=collapse, max_nodes=None)
 
 
-def test_the_module_view_emits_the_neuron_boxes_in_index_order():
-    boxes = re.findall(r"\t(m_layers_\d_neurons_\d+) \[", spiral_module_view("neuron").source)
-    expected = [f"m_layers_0_neurons_{i}" for i in range(24)]
-    assert boxes == expected + [f"m_layers_1_neurons_{i}" for i in range(3)]
+def layer_rows(source: str) -> dict[str, list[tuple[str, str]]]:
+    """Each layer node's rows in the DOT source, as (port, text), by node name."""
+    return {
+        name: re.findall(r'<td port="(n\d+)"[^>]*>([^<]*)</td>', label)
+        for name, label in re.findall(r"\t(m_layers_\d+) \[label=<(.*)>", source)
+    }
 
 
-@pytest.mark.xfail(strict=False, reason="draw_dot nests neuron clusters in string order")
+def test_the_module_view_draws_each_layer_as_one_node_with_a_row_per_neuron_in_index_order():
+    source = spiral_module_view("neuron").source
+    rows = layer_rows(source)
+    assert list(rows) == ["m_layers_0", "m_layers_1"]
+    assert rows["m_layers_0"] == [(f"n{i}", f"neurons.{i}: ReLUNeuron(2)") for i in range(24)]
+    assert rows["m_layers_1"] == [(f"n{i}", f"neurons.{i}: LinearNeuron(24)") for i in range(3)]
+    assert "<b>layers.0: Layer</b>" in source
+    assert "m_layers_0_neurons" not in source  # no separate neuron boxes, no neuron clusters
+    # edges enter a row on its west side and leave it on its east side, each once
+    edges = re.findall(r"^\t(\S+) -> (\S+)$", source, re.M)
+    assert len(edges) == len(set(edges))
+    assert ("m_inputs", "m_layers_0:n10:w") in edges
+    assert ("m_layers_0:n10:e", "m_layers_1:n2:w") in edges
+    assert ("m_layers_1:n2:e", "m_cross_entropy__") in edges
+    assert len(edges) == 24 + 24 * 3 + 3
+
+
+def test_the_module_view_dot_source_is_the_same_every_time():
+    assert spiral_module_view("neuron").source == spiral_module_view("neuron").source
+
+
 def test_the_module_view_nests_neuron_clusters_in_numeric_order():
     clusters = re.findall(
         r"subgraph cluster_layers_0_neurons_(\d+)", spiral_module_view(None).source
@@ -332,10 +355,21 @@ def test_the_module_view_nests_neuron_clusters_in_numeric_order():
 
 
 @needs_renderer
-@pytest.mark.xfail(strict=False, reason="dot's crossing minimisation orders the boxes")
 def test_the_module_view_draws_the_neuron_boxes_top_to_bottom_in_index_order():
     svg = rendered(spiral_module_view("neuron"))
-    ys = text_positions(svg)
     for layer, size in [(0, 24), (1, 3)]:
-        column = [ys[f"m_layers_{layer}_neurons_{i}"][1] for i in range(size)]
+        group = next(
+            g
+            for g in svg.iter(f"{SVG}g")
+            if g.get("class") == "node" and g.findtext(f"{SVG}title") == f"m_layers_{layer}"
+        )
+        ys = {text.text: float(text.get("y")) for text in group.iter(f"{SVG}text")}
+        title = ys.pop(f"layers.{layer}: Layer")
+        column = [
+            ys[f"neurons.{i}: {'ReLUNeuron(2)' if layer == 0 else 'LinearNeuron(24)'}"]
+            for i in range(size)
+        ]
+        assert len(ys) == size
+        assert title < column[0]
         assert column == sorted(column)
+        assert len(set(column)) == size

@@ -450,10 +450,16 @@ def test_collapsed_neurons_become_boxes_and_edges_are_kept_once():
     source = draw_dot(loss, model=model, calls=calls, collapse="neuron").source
     boxes = re.findall(r'^\s*(m_\S+) \[label="([^"]+)"', source, re.M)
     titles = sorted(title for _, title in boxes)
-    assert "layers.0.neurons.0: ReLUNeuron(2)" in titles
-    assert "layers.1.neurons.0: LinearNeuron(3)" in titles
     assert "l2(...)" in titles
+    # the neurons are rows of their layer's node, each with a port the edges meet
+    layers = dict(re.findall(r"^\s*(m_layers_\d) \[label=<(.*)>", source, re.M))
+    assert (
+        '<td port="n0" bgcolor="#ede9fe" align="left">neurons.0: ReLUNeuron(2)</td>'
+        in (layers["m_layers_0"])
+    )
+    assert "neurons.0: LinearNeuron(3)" in layers["m_layers_1"]
     edges = re.findall(r"^\s*(\S+) -> (\S+)$", source, re.M)
+    assert ("m_layers_0:n0:e", "m_layers_1:n0:w") in edges
     assert len(edges) == len(set(edges))
     assert "<b>w.0</b>" not in source  # the weights are inside the boxes
     layer_boxes = draw_dot(loss, model=model, calls=calls, collapse="layer").source
