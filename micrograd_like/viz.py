@@ -552,6 +552,9 @@ def _draw(
         target = container(grouping.path_of.get(node))
         role = _role(node, style)
         highlighted = node is style.highlight
+        # The seed frame outlines the root's box; its operation and edges turn red only once
+        # that operation has run and passed its grad on.
+        running = highlighted and style.passed_on(node)
         attrs = {"shape": "plain"}
         if role == "output" or highlighted:
             attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
@@ -576,7 +579,7 @@ def _draw(
             shape="circle",
             width="0.3",
             style="filled",
-            fillcolor="#fecaca" if highlighted else "#f9fafb",
+            fillcolor="#fecaca" if running else "#f9fafb",
         )
         dot.edge(op_id, ids[node])
         # A node built by hand (micrograd's Value(data, children, op)) has no rule to show.
@@ -597,7 +600,7 @@ def _draw(
             ):
                 ratio = abs(contribution) / largest_contribution  # at most 1: no overflow
                 edge["penwidth"] = f"{1 + 3 * ratio:.2f}"
-            if highlighted:
+            if running:
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(use_of(child, target, node), op_id, **edge)
 
@@ -896,7 +899,7 @@ def _draw_compact(
             edge = {}
             if style.local_grads:
                 edge["label"] = "?" if e.local is None else _num(e.local, style.precision)
-            if e.via is style.highlight:  # the step passes grad along this edge
+            if e.via is style.highlight and style.passed_on(e.via):  # grad passes along it
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(use_of(e.source, node), ids[node], **edge)
     return dot
@@ -1122,8 +1125,10 @@ def _advice(
             f"or {larger}"
         )
     boxes = len({grouping.box_of(node) for node in order} - {None})
-    coarser = "collapse='layer' draws fewer boxes than neurons, or " if collapse == "neuron" else ""
-    return f"Collapsed, it still has {boxes:,} boxes: {coarser}{larger}"
+    if collapse == "neuron":  # each neuron is a row of its layer's node, and takes a box's room
+        fewer = "collapse='layer' draws fewer"
+        return f"Collapsed, it still has {boxes:,} neuron rows: {fewer}, or {larger}"
+    return f"Collapsed, it still has {boxes:,} boxes: {larger}"
 
 
 def _reached(node: Value) -> bool:
@@ -1293,8 +1298,9 @@ def backprop_steps(
         if step == 0:
             caption = f"step 0 of {total}: seed d{_name(root)}/d{_name(root)} = 1"
         else:
+            made = f"{node.label} = {node.op}(...)" if node.label else f"an unlabelled {node.op}"
             caption = (
-                f"step {step} of {total}: {_name(node)} = {node.op}(...) passes grad "
+                f"step {step} of {total}: {made} passes grad "
                 f"{_num(states[step - 1][0].get(node, 0.0), precision)} x local derivative "
                 f"to its inputs"
             )

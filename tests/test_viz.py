@@ -239,6 +239,18 @@ def test_each_frame_highlights_the_operation_being_processed():
     assert any("<b>o</b>" in line for line in highlighted)
 
 
+def test_the_seed_frame_outlines_the_root_but_shows_no_operation_as_run():
+    o, _, _ = neuron()
+    seed, first = list(backprop_steps(o))[:2]
+    red = f'"{viz.HIGHLIGHT_COLOUR}"'
+    running = 'fillcolor="#fecaca"'  # an operation's circle while it runs
+    assert any("<b>o</b>" in line and red in line for line in seed.source.splitlines())
+    assert seed.source.count(red) == 1  # the box, and no edge
+    assert running not in seed.source
+    assert first.source.count(red) == 2  # the box, and tanh's edge to n
+    assert running in first.source
+
+
 def test_backprop_steps_show_passes_only_for_processed_operations():
     o, _, _ = neuron()
     frames = list(backprop_steps(o))
@@ -571,18 +583,18 @@ def test_with_calls_but_no_collapse_it_names_the_values_outside_and_suggests_col
 
 
 @pytest.mark.parametrize(
-    ("collapse", "max_nodes", "boxes", "coarser"),
-    [("neuron", 20, 35, True), ("layer", 4, 5, False)],
+    ("collapse", "max_nodes", "what", "coarser"),
+    [("neuron", 20, "35 neuron rows", True), ("layer", 4, "5 boxes", False)],
 )
 def test_collapsed_and_still_too_large_it_says_so_and_suggests_only_what_is_left(
-    collapse, max_nodes, boxes, coarser
+    collapse, max_nodes, what, coarser
 ):
     model, calls, loss = micrograds_demo_loss()
     with pytest.raises(GraphTooLargeError) as error:
         draw_dot(loss, model=model, calls=calls, collapse=collapse, max_nodes=max_nodes)
     message = str(error.value)
-    assert f"Collapsed, it still has {boxes} boxes" in message
-    assert ("collapse='layer' draws fewer boxes" in message) == coarser
+    assert f"Collapsed, it still has {what}:" in message
+    assert ("collapse='layer' draws fewer" in message) == coarser
     assert "pass a larger max_nodes" in message
     assert "record_calls" not in message
 

@@ -376,8 +376,8 @@ def test_compact_backprop_steps_highlight_the_sigma_node_of_each_step_inside_it(
     for frame in frames[2:]:  # each step inside the sum highlights the Σ node
         assert re.search(rf"<b>Σ</b>.*{highlighted}", frame.source)
         assert not re.search(rf"<b>tanh</b>.*{highlighted}", frame.source)
-    # Only the edges the step passes grad along are red (the seed frame marks the root's,
-    # as the full style does): b's for the outer +, none for
+    # Only the edges the step passes grad along are red (none in the seed frame: no operation
+    # has run yet): b's for the outer +, none for
     # the inner + (it passes to the products inside the Σ), w1's and x1's for x1 * w1.
     red = f'color="{viz.HIGHLIGHT_COLOUR}"'
     names = dict(re.findall(r"^\t(v\d+) \[label=<.*?<b>(\w+)</b>", frames[0].source, re.M))
@@ -385,7 +385,7 @@ def test_compact_backprop_steps_highlight_the_sigma_node_of_each_step_inside_it(
         sorted(names[tail] for tail in re.findall(rf"^\t(v\d+) -> .*{red}", frame.source, re.M))
         for frame in frames
     ]
-    assert red_tails == [["Σ"], ["Σ"], ["b"], [], ["w2", "x2"], ["w1", "x1"]]
+    assert red_tails == [[], ["Σ"], ["b"], [], ["w2", "x2"], ["w1", "x1"]]
     assert "no grad yet" in frames[0].source
 
 
