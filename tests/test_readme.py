@@ -22,7 +22,6 @@ import io
 import itertools
 import re
 import shlex
-import time
 import tokenize
 import traceback
 from collections.abc import Iterator
@@ -37,8 +36,6 @@ from tests.cli import run_cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 LANGUAGES = ("python", "bash", "text")
-# A README example is read in seconds; the slowest (100 training steps) takes about 6 s here.
-SLOW_BLOCK_SECONDS = 20.0
 CLI = "python -m micrograd_like"
 
 _FENCE = re.compile(r"^```(.*)$")
@@ -178,13 +175,10 @@ def test_every_code_block_names_a_language_this_file_checks():
 @pytest.mark.usefixtures("engine_state")
 def test_python_block_runs_and_prints_what_its_comments_say(block, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    started = time.perf_counter()
+    # No time limit here: a timed test fails on a busy machine. The slowest block (100
+    # training steps) takes about 6 s alone.
     problems = check_block(block.code, str(README), block.line)
-    seconds = time.perf_counter() - started
     assert not problems, f"README section {block.section!r}:\n" + "\n".join(problems)
-    assert seconds < SLOW_BLOCK_SECONDS, (
-        f"README section {block.section!r}: the example took {seconds:.1f} s; keep it quick"
-    )
 
 
 @pytest.mark.parametrize(
