@@ -9,10 +9,12 @@ the forward pass, ``backward()`` and the update rule, and returns every number;
 `to_text`, `to_markdown` and `to_json` lay them out for a student checking by
 hand, each naming the report and where to read it.
 
-Weight convention (the report's): ``w_ij(1)`` joins input ``x_i`` to hidden
-neuron ``h_j``, so ``w11(1)`` and ``w21(1)`` feed ``h1``; ``w_j(2)`` joins
-``h_j`` to the output. In code the names are ``w11_1, w21_1, w12_1, w22_1,
-b1_1, b2_1, w1_2, w2_2, b_2`` (name, underscore, layer).
+Weight convention (our reading; the report does not state one): ``w_ij(1)``
+joins input ``x_i`` to hidden neuron ``h_j``, so ``w11(1)`` and ``w21(1)`` feed
+``h1``; ``w_j(2)`` joins ``h_j`` to the output. Read the other way round
+(``w_ij(1)`` from ``x_j`` to ``h_i``), z1(1) = 0.3 and z2(1) = -0.55. In code
+the names are ``w11_1, w21_1, w12_1, w22_1, b1_1, b2_1, w1_2, w2_2, b_2`` (name,
+underscore, layer).
 
 Example:
     >>> from micrograd_like.worked_example import run

@@ -258,8 +258,16 @@ def test_cli_bad_options_print_usage_and_exit_2(args):
     assert result.stdout == ""
 
 
-def test_module_docstring_names_the_weight_convention():
-    assert "w_ij(1)`` joins input ``x_i`` to hidden" in (worked_example.__doc__ or "")
+def test_module_docstring_names_the_weight_convention_as_our_reading():
+    doc = " ".join((worked_example.__doc__ or "").split())
+    assert "(our reading; the report does not state one): ``w_ij(1)`` joins input ``x_i``" in doc
+    # The other reading's hidden sums, as the docstring and the README give them.
+    x1, x2 = INPUTS["x1"], INPUTS["x2"]
+    p = REPORT_PARAMETERS
+    z1 = p["w11_1"] * x1 + p["w12_1"] * x2 + p["b1_1"]
+    z2 = p["w21_1"] * x1 + p["w22_1"] * x2 + p["b2_1"]
+    assert (round(z1, 12), round(z2, 12)) == (0.3, -0.55)
+    assert "z1(1) = 0.3 and z2(1) = -0.55" in doc
 
 
 # -- the report it comes from --
