@@ -1,4 +1,4 @@
-"""Gradients as functions: `grad`, `gradients`, `hessian` and `hvp`.
+"""Gradients as functions: `grad`, `gradients`, `hessian`, `hvp` and `backward_steps`.
 
 ``backward()`` writes every gradient into ``.grad``. The functions here return
 them instead, and leave every ``.grad`` as it was, like ``torch.autograd.grad``.
@@ -27,12 +27,27 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from micrograd_like.engine import NOT_COMPUTED, Value, backpropagate, topological_order
+from micrograd_like.engine import (
+    NOT_COMPUTED,
+    Value,
+    backpropagate,
+    chain_rule,
+    topological_order,
+)
 from micrograd_like.validate import real_numbers
 
-__all__ = ["borrowed_grads", "grad", "gradients", "hessian", "hvp"]
+__all__ = [
+    "BackwardStep",
+    "backward_steps",
+    "borrowed_grads",
+    "grad",
+    "gradients",
+    "hessian",
+    "hvp",
+]
 
 
 @contextlib.contextmanager
@@ -49,6 +64,47 @@ def borrowed_grads(nodes: Sequence[Value]) -> Iterator[None]:
     finally:
         for node, old in zip(nodes, borrowed, strict=True):
             node.grad = old
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """The grads as they stand after one step of a backward pass.
+
+    Attributes:
+        operation: The operation that just passed its grad to its inputs; None
+            for the first step, which seeds d(root)/d(root) = 1.
+        grads: Every grad computed so far, by node.
+    """
+
+    operation: Value | None
+    grads: dict[Value, float]
+
+
+def backward_steps(root: Value) -> list[BackwardStep]:
+    """What ``root.backward()`` computes, step by step: the seed, then each operation.
+
+    The operations come in the order backward() takes them, outputs first, and
+    each step is the engine's own chain-rule loop run on that one operation, from
+    zero grads. No ``.grad`` changes. This is what step-by-step diagrams and pages
+    show.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> x = Value(3.0)
+        >>> [(step.operation and step.operation.op, step.grads[x]) for step in
+        ...  backward_steps(x * x + x) if x in step.grads]
+        [('+', 1.0), ('*', 7.0)]
+    """
+    order = topological_order(root)
+    operations = [node for node in reversed(order) if node.inputs]
+    with borrowed_grads(order):
+        root.grad = 1.0
+        steps = [BackwardStep(None, {root: 1.0})]
+        for operation in operations:
+            chain_rule([operation])
+            grads = {node: node.grad for node in order if node.grad_computed}
+            steps.append(BackwardStep(operation, grads))
+    return steps
 
 
 def gradients(outputs: Sequence[Value], create_graph: bool = False) -> dict[Value, Any]:

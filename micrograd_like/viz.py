@@ -68,8 +68,8 @@ except ModuleNotFoundError as error:
         name="graphviz",
     ) from None
 
-from micrograd_like.autograd import borrowed_grads
-from micrograd_like.engine import Value, chain_rule, topological_order
+from micrograd_like.autograd import backward_steps
+from micrograd_like.engine import Value, topological_order
 from micrograd_like.files import write_atomic
 from micrograd_like.network_view import draw_network
 from micrograd_like.nn import Layer, Module, Neuron
@@ -1255,10 +1255,8 @@ def backprop_steps(
     operation, in the order backward() does: it is highlighted, and its
     inputs' grads grow by (its grad) x (local derivative). Grads not reached
     yet show as "not computed". The real ``.grad`` fields are not touched:
-    the frames compute their own gradients, as from a fresh zero_grad. They do
-    it with the engine's own chain-rule loop, on the nodes' ``.grad`` fields
-    borrowed for the purpose (`micrograd_like.autograd.borrowed_grads`) and
-    given back before the first frame is yielded.
+    the frames compute their own gradients, as from a fresh zero_grad, with
+    `micrograd_like.autograd.backward_steps`, before the first frame is yielded.
 
     Args:
         root: The value to backpropagate from.
@@ -1280,28 +1278,19 @@ def backprop_steps(
         lambda: "Step through a smaller part of it (one neuron), or pass a larger max_nodes",
     )
     names = _param_names(params)
-    operations = [node for node in reversed(order) if node.inputs]
-    # The engine's own chain-rule loop, one operation at a time, on borrowed grads: after
-    # each step, the grads as they stand are what its frame shows.
-    states: list[tuple[dict[Value, float], frozenset[Value]]] = []
-    with borrowed_grads(order):
-        root.grad = 1.0
-        states.append(({root: 1.0}, frozenset()))
-        for step in range(len(operations)):
-            chain_rule(operations[step : step + 1])
-            grads = {node: node.grad for node in order if node.grad_computed}
-            states.append((grads, frozenset(operations[: step + 1])))
-    total = len(operations)
-    for step, (grads, done) in enumerate(states):
-        node = root if step == 0 else operations[step - 1]
-        style = _Style(precision, True, grads.get, done.__contains__, node, names, root)
+    steps = backward_steps(root)
+    total = len(steps) - 1
+    for step, state in enumerate(steps):
+        node = state.operation or root
+        done = frozenset(s.operation for s in steps[1 : step + 1])
+        style = _Style(precision, True, state.grads.get, done.__contains__, node, names, root)
         if step == 0:
             caption = f"step 0 of {total}: seed d{_name(root)}/d{_name(root)} = 1"
         else:
             made = f"{node.label} = {node.op}(...)" if node.label else f"an unlabelled {node.op}"
             caption = (
                 f"step {step} of {total}: {made} passes grad "
-                f"{_num(states[step - 1][0].get(node, 0.0), precision)} x local derivative "
+                f"{_num(steps[step - 1].grads.get(node, 0.0), precision)} x local derivative "
                 f"to its inputs"
             )
         yield (
