@@ -224,6 +224,9 @@ def test_the_runs_match_a_closed_form_computation():
         assert round(big / small) == ratio
         assert round(2 / big, 5) == limit
     assert 0.019 < 2 / eigenvalues(banana_hessian(1.0, 1.0))[0] < 0.02
+    # At the start the walls are steeper: the limit there is below 0.019 (the first step rises).
+    assert round(eigenvalues(banana_hessian(*START))[0], 2) == 152.22
+    assert round(2 / eigenvalues(banana_hessian(*START))[0], 5) == 0.01314 < 0.019
     assert round(1 - 0.019 * eigenvalues(banana_hessian(1.0, 1.0))[1], 4) == 0.9925
 
 
@@ -330,9 +333,11 @@ def test_the_notebook_prints_the_closed_form_numbers():
     for step in (0, 1, 10, 100, 500, 1000):
         a, b = points[step]
         expected.append(f"{step:4}  {a:+.6f}  {b:+.6f}  {b - a * a:+.4f}  {banana(a, b):.4e}")
-    for c in (10, 100):
-        big, small = eigenvalues(banana_hessian(1.0, 1.0, c))
-        expected.append(f"{big:7.2f} {small:7.4f} {big / small:13.0f} {2 / big:9.5f}")
+    for c, point in [(10, (1.0, 1.0)), (100, (1.0, 1.0)), (10, START)]:
+        h = banana_hessian(*point, c)
+        big, small = eigenvalues(h)
+        matrix = f"[[{h[0][0]:g}, {h[0][1]:g}], [{h[1][0]:g}, {h[1][1]:g}]]"
+        expected.append(f"{matrix:27} {big:7.2f} {small:7.4f} {big / small:13.0f} {2 / big:9.5f}")
     expected += [
         "gradient descent, η = 0.019: f < 1e-10 after 1412 steps",
         "1 - η λ_min = 0.9925",
