@@ -188,9 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument(
         "--format",
-        choices=("text", "markdown", "json"),
+        choices=("text", "markdown", "json", "html"),
         default="text",
-        help="output format",
+        help="output format; html is a page that steps through the graph (needs the viz extra)",
+    )
+    seed.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the output to FILE instead of printing it (default: print it)",
     )
 
     graph = commands.add_parser(
@@ -216,8 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="where to write the diagram; the suffix picks the format: .svg, .png or .dot "
-        "(default: print the DOT source)",
+        help="where to write the diagram; the suffix picks the format: .svg, .png, .dot, or "
+        ".html for a page that steps through the graph (default: print the DOT source)",
     )
     graph.add_argument(
         "--rankdir", choices=("LR", "TB"),
@@ -396,8 +402,8 @@ def _run_graph(args: argparse.Namespace, rest: list[str]) -> int:
     formula, values = _formula_and_values(args, rest, parser)
     target = None
     if args.output is not None:
-        if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot"):
-            parser.error(f"argument -o/--output: use a .svg, .png or .dot file, "
+        if Path(args.output).suffix.lower() not in (".svg", ".png", ".dot", ".html"):
+            parser.error(f"argument -o/--output: use a .svg, .png, .dot or .html file, "
                          f"got {shown(args.output)}")  # fmt: skip
         target = _output_file(args.output, parser, "-o/--output")
     try:
@@ -561,6 +567,16 @@ def _save_training(out: Path, model: nn.MLP, X: Any, y: Any, loss: str, history:
 
 def _run_seed(lr: float, steps: int, output_format: str) -> str:
     example = worked_example.run(lr=lr, steps=steps)
+    if output_format == "html":
+        try:  # the page draws the graph: it needs the optional viz extra
+            from micrograd_like.pages import seed_page
+            from micrograd_like.viz import RenderError
+        except ImportError as error:
+            raise CommandError(str(error).splitlines()[0]) from None
+        try:
+            return seed_page(example)
+        except RenderError as error:
+            raise CommandError(str(error).splitlines()[0]) from None
     render = {
         "text": worked_example.to_text,
         "markdown": worked_example.to_markdown,
@@ -583,8 +599,12 @@ def _commands(argv: Sequence[str] | None) -> int:
         return _run_train(args)
     if args.command is None:
         _say(_run_seed(worked_example.DEFAULT_LR, 1, "text"))
-    else:
+    elif args.output is None:
         _say(_run_seed(args.lr, args.steps, args.format))
+    else:
+        target = _output_file(args.output, args.command_parser, "-o/--output")
+        _write(target, _run_seed(args.lr, args.steps, args.format) + "\n")
+        _say(f"wrote {target}")
     return 0
 
 

@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 try:
@@ -88,13 +89,17 @@ __all__ = [
     "SPAN_BUDGET",
     "SPAN_LIMIT",
     "Diagram",
+    "DrawnValue",
     "GraphTooLargeError",
     "RenderError",
     "backprop_slider",
     "backprop_steps",
     "draw_dot",
     "draw_network",
+    "explorable",
     "find_renderer",
+    "grad_colour",
+    "number_text",
     "render",
     "value_mimebundle",
 ]
@@ -229,12 +234,44 @@ def render(source: str, fmt: str = "svg") -> bytes:
     return result.stdout
 
 
+@dataclass(frozen=True)
+class DrawnValue:
+    """Where a compact diagram shows one value: the DOT ids a page finds it by.
+
+    Every node and edge of a compact diagram has an ``id`` attribute, which
+    becomes the ``id`` of its group in the rendered SVG.
+
+    Attributes:
+        nodes: The nodes that show this value's data and grad: its own box and
+            any dashed copies. Empty for a value drawn inside another's box (the
+            ``+`` and ``*`` nodes inside a Σ, a constant in a badge).
+        shown_in: The value whose box stands for this one: itself, or the Σ
+            (or badge) it is drawn inside.
+        edges: The edges along which this value's operation passes its grad
+            back to its inputs.
+    """
+
+    nodes: tuple[str, ...]
+    shown_in: Value
+    edges: tuple[str, ...]
+
+
 class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
     """A ``graphviz.Digraph`` whose rendering uses `find_renderer` (dot or graphviz-pure).
 
     It displays inline in Jupyter as SVG, and ``save(path)`` writes svg, png,
-    pdf or dot by the file's suffix.
+    pdf or dot by the file's suffix, or, for a diagram `draw_dot` drew, an
+    explorable HTML page (.html).
+
+    Attributes:
+        root: The value `draw_dot` drew the graph of; None for other diagrams.
+        params: The parameters' names, by value, as `draw_dot` was given them.
+        drawn: In the compact style, where each value is drawn (`DrawnValue`).
     """
+
+    root: Value | None = None
+    params: Mapping[Value, str] = MappingProxyType({})
+    drawn: Mapping[Value, DrawnValue] = MappingProxyType({})
 
     def pipe(  # the signature of graphviz's pipe; the renderer options are not used
         self,
@@ -252,30 +289,50 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         return data.decode(encoding) if encoding is not None else data
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Writes the diagram to path, in the format its suffix names (.svg .png .pdf .dot).
+        """Writes the diagram to path, in the format its suffix names.
 
-        The file is written whole or not at all (`micrograd_like.files.write_atomic`):
-        a failed or interrupted save leaves any old file as it was. A path in a
-        missing directory, or a directory, is refused before rendering.
+        .svg, .png, .pdf and .dot (or .gv) write the diagram; .html writes
+        `explorable` of the value `draw_dot` drew, a page that steps through its
+        forward and backward passes. The file is written whole or not at all
+        (`micrograd_like.files.write_atomic`): a failed or interrupted save
+        leaves any old file as it was. A path in a missing directory, or a
+        directory, is refused before rendering.
 
         Raises:
-            ValueError: If the suffix is not one of those.
+            ValueError: If the suffix is not one of those, or .html for a
+                diagram that `draw_dot` did not draw.
             RenderError: If rendering fails.
+            GraphTooLargeError: For .html, if the graph is too large to draw
+                in the compact style.
             OSError: If path cannot be written: its directory is missing or
                 read-only, or path is a directory. Nothing is written then.
         """
         target = Path(path)
         fmt = target.suffix.lower().lstrip(".")
-        if fmt not in ("dot", "gv", "svg", "png", "pdf"):
+        if fmt not in ("dot", "gv", "svg", "png", "pdf", "html"):
             raise ValueError(
-                f"save: cannot tell the format from {target.name!r}; use .svg, .png, .pdf or .dot"
+                f"save: cannot tell the format from {target.name!r}; "
+                "use .svg, .png, .pdf, .dot or .html"
+            )
+        if fmt == "html" and self.root is None:
+            raise ValueError(
+                f"save: {target.name!r}: only a diagram that draw_dot drew can be saved as a "
+                "page (it steps through that graph); save this one as .svg"
             )
         # Rendering may take a while: a target that cannot be written fails first.
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "save: the path is a directory", str(target))
         if not target.parent.is_dir():
             raise FileNotFoundError(errno.ENOENT, "save: no such directory", str(target.parent))
-        data = self.source if fmt in ("dot", "gv") else render(self.source, fmt)
+        data: str | bytes
+        if fmt == "html":
+            assert self.root is not None  # refused above
+            named = {name: value for value, name in self.params.items() if name}
+            data = explorable(
+                self.root, named if len(named) == len(self.params) else list(self.params)
+            )
+        else:
+            data = self.source if fmt in ("dot", "gv") else render(self.source, fmt)
         return write_atomic(target, data)
 
 
@@ -309,7 +366,8 @@ class _Style:
     root: Value
 
 
-def _num(x: float, precision: int) -> str:
+def number_text(x: float, precision: int = 4) -> str:
+    """A number as the diagrams show it, to ``precision`` significant digits."""
     return f"{x + 0.0:.{precision}g}"  # + 0.0 turns -0.0 into 0.0
 
 
@@ -323,7 +381,13 @@ def _role(node: Value, style: _Style) -> str:
     return "input" if node.label else "constant"
 
 
-def _tint(grad: float, largest: float) -> str:
+def grad_colour(grad: float, largest: float) -> str:
+    """The fill of a grad cell: blue for positive, red for negative, darker when larger.
+
+    Args:
+        grad: The gradient shown.
+        largest: The largest absolute gradient in the diagram, for the scale.
+    """
     if not math.isfinite(grad) or largest == 0 or grad == 0:
         return "#ffffff"
     # The ratio first: it is at most 1, where 4 * |grad| overflows past about 4.5e307.
@@ -347,13 +411,12 @@ def _value_label(
     cells = []
     if name:
         cells.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
-    cells.append(f"<td>data {_num(node.data, style.precision)}</td>")
+    cells.append(f"<td>data {number_text(node.data, style.precision)}</td>")
     if grad is None:
         cells.append(f'<td bgcolor="{NOT_COMPUTED_COLOUR}"><i>grad not computed</i></td>')
     else:
-        cells.append(
-            f'<td bgcolor="{_tint(grad, largest)}">grad {_num(grad, style.precision)}</td>'
-        )
+        shown = number_text(grad, style.precision)
+        cells.append(f'<td bgcolor="{grad_colour(grad, largest)}">grad {shown}</td>')
     if note:
         cells.append(f"<td><i>{escape(note)}</i></td>")
     return (
@@ -587,10 +650,10 @@ def _draw(
         for k, child in enumerate(node.inputs):
             edge: dict[str, str] = {}
             if style.local_grads:
-                shown = "?" if locals_ is None else _num(locals_[k], style.precision)
+                shown = "?" if locals_ is None else number_text(locals_[k], style.precision)
                 lines = [f"local {shown}"]
                 if (node, k) in contributions:
-                    lines.append(f"passes {_num(contributions[node, k], style.precision)}")
+                    lines.append(f"passes {number_text(contributions[node, k], style.precision)}")
                 edge["label"] = "\n".join(lines)
             contribution = contributions.get((node, k))
             if (
@@ -725,7 +788,7 @@ def _compact_nodes(
             ):
                 # A constant used once is part of the badge ("times -1", "+ 1"), not a box;
                 # of two constants neither is, or the badge would read "times 2 3".
-                number = _num(child.data, 4)
+                number = number_text(child.data, 4)
                 badge = f"{badge} {number}" if k == 1 or node.op in "*+" else f"{number} {badge}"
                 members.add(child)
                 taken.add(child)
@@ -805,12 +868,14 @@ def _compact_label(
         top.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
     span = f' colspan="{len(top)}"' if len(top) > 1 else ""
     rows = ["<tr>" + "".join(top) + "</tr>"]
-    rows.append(f"<tr><td{span}>data {_num(node.data, style.precision)}</td></tr>")
+    rows.append(f"<tr><td{span}>data {number_text(node.data, style.precision)}</td></tr>")
     if grad is None:
         rows.append(f'<tr><td{span} bgcolor="{NOT_COMPUTED_COLOUR}"><i>no grad yet</i></td></tr>')
     else:
-        tint = _tint(grad, largest)
-        rows.append(f'<tr><td{span} bgcolor="{tint}">grad {_num(grad, style.precision)}</td></tr>')
+        tint = grad_colour(grad, largest)
+        rows.append(
+            f'<tr><td{span} bgcolor="{tint}">grad {number_text(grad, style.precision)}</td></tr>'
+        )
     if note:
         rows.append(f"<tr><td{span}><i>{escape(note)}</i></td></tr>")
     return (
@@ -860,14 +925,14 @@ def _draw_compact(
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     grads = {node: style.grad_of(node) for node in order}
     largest = max((abs(g) for g in grads.values() if g is not None and math.isfinite(g)), default=0)
-    copies_made: dict[Value, int] = {}
+    shown: dict[Value, list[str]] = {}  # the nodes that show each value: its box, its copies
+    passes_along: dict[Value, list[str]] = {}  # the edges each operation passes grad along
 
     def use_of(source: Value, user: Value) -> str:
         if source not in copied and level[user] - level[source] <= span:
             return ids[source]
-        copy = copies_made.get(source, 0)
-        copies_made[source] = copy + 1
-        copy_id = f"{ids[source]}_use{copy}"
+        copy_id = f"{ids[source]}_use{sum(1 for id_ in shown.get(source, ()) if '_use' in id_)}"
+        shown.setdefault(source, []).append(copy_id)
         badge = next((item.badge for item in nodes if item.value is source), "")
         label = _compact_label(
             source,
@@ -878,7 +943,9 @@ def _draw_compact(
             style,
             f"same value, {_count_uses(drawn_uses[source])}",
         )
-        dot.node(copy_id, label, shape="box", style="dashed", margin="0", color="#6b7280")
+        dot.node(
+            copy_id, label, id=copy_id, shape="box", style="dashed", margin="0", color="#6b7280"
+        )
         return copy_id
 
     for item in reversed(nodes):  # leaves and inputs first: ids and lines in topological order
@@ -894,14 +961,25 @@ def _draw_compact(
             attrs["penwidth"] = "2.5"
         note = f"{_count_uses(drawn_uses[node])}: dashed copies" if node in copied | far else ""
         label = _compact_label(node, item.badge, role, grads[node], largest, style, note)
-        dot.node(ids[node], label, **attrs)
-        for e in item.edges:
-            edge = {}
+        dot.node(ids[node], label, id=ids[node], **attrs)
+        shown.setdefault(node, []).insert(0, ids[node])
+        for k, e in enumerate(item.edges):
+            edge = {"id": f"{ids[node]}_in{k}"}
+            passes_along.setdefault(e.via, []).append(edge["id"])
             if style.local_grads:
-                edge["label"] = "?" if e.local is None else _num(e.local, style.precision)
+                edge["label"] = "?" if e.local is None else number_text(e.local, style.precision)
             if e.via is style.highlight and style.passed_on(e.via):  # grad passes along it
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(use_of(e.source, node), ids[node], **edge)
+    dot.drawn = MappingProxyType(
+        {
+            member: DrawnValue(
+                tuple(shown.get(member, ())), item.value, tuple(passes_along.get(member, ()))
+            )
+            for item in nodes
+            for member in item.members
+        }
+    )
     return dot
 
 
@@ -1235,9 +1313,11 @@ def draw_dot(
     )
     style = _Style(precision, local_grads, _real_grad, _reached, None, names, root)
     if compact:
-        return _draw_compact(root, order, style, rankdir)
-    dot = _draw(root, order, style, grouping=grouping)
-    dot.graph_attr["rankdir"] = rankdir or "LR"
+        dot = _draw_compact(root, order, style, rankdir)
+    else:
+        dot = _draw(root, order, style, grouping=grouping)
+        dot.graph_attr["rankdir"] = rankdir or "LR"
+    dot.root, dot.params = root, MappingProxyType(names)
     return dot
 
 
@@ -1288,9 +1368,9 @@ def backprop_steps(
             caption = f"step 0 of {total}: seed d{_name(root)}/d{_name(root)} = 1"
         else:
             made = f"{node.label} = {node.op}(...)" if node.label else f"an unlabelled {node.op}"
+            passed = number_text(steps[step - 1].grads.get(node, 0.0), precision)
             caption = (
-                f"step {step} of {total}: {made} passes grad "
-                f"{_num(steps[step - 1].grads.get(node, 0.0), precision)} x local derivative "
+                f"step {step} of {total}: {made} passes grad {passed} x local derivative "
                 f"to its inputs"
             )
         yield (
@@ -1298,6 +1378,34 @@ def backprop_steps(
             if compact
             else _draw(root, order, style, caption)
         )
+
+
+def explorable(
+    root: Value,
+    params: Iterable[Value] | Mapping[str, Value] | None = None,
+    *,
+    title: str | None = None,
+    precision: int = 4,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+) -> str:
+    """One self-contained HTML page that steps through root's forward and backward passes.
+
+    The page is `micrograd_like.pages.explorable`'s (see there); it is here
+    beside the other views of a graph.
+
+    Args:
+        root: The value whose graph to step through, usually a loss.
+        params: As for `draw_dot`.
+        title: The page's title; by default it names root.
+        precision: Significant digits of every number shown.
+        max_nodes: As for `draw_dot`.
+
+    Returns:
+        The page's HTML source.
+    """
+    from micrograd_like.pages import explorable as page  # it needs this module: imported here
+
+    return page(root, params, title=title, precision=precision, max_nodes=max_nodes)
 
 
 def _name(node: Value) -> str:

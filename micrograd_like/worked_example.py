@@ -44,9 +44,12 @@ __all__ = [
     "REPORT_TITLE",
     "ChainRuleProduct",
     "Network",
+    "Section",
     "WorkedExample",
     "build_network",
+    "preamble",
     "run",
+    "sections",
     "to_json",
     "to_markdown",
     "to_text",
@@ -385,14 +388,24 @@ def _num(x: float) -> str:
 
 
 @dataclass(frozen=True)
-class _Section:
+class Section:
+    """One section of the example's output: a title, notes, and a table of strings.
+
+    Attributes:
+        title: e.g. "1. Forward pass".
+        notes: Sentences shown under the title.
+        header: The table's column names.
+        rows: The table's rows, every number already written out.
+    """
+
     title: str
     notes: tuple[str, ...]
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
 
 
-def _sections(ex: WorkedExample) -> list[_Section]:
+def sections(ex: WorkedExample) -> list[Section]:
+    """The example's sections, as every output format shows them: forward to update."""
     f = ex.forward
     forward_rows = (
         ("z1(1)", "w11(1)*x1 + w21(1)*x2 + b1(1)", _num(f["z1_1"])),
@@ -432,19 +445,19 @@ def _sections(ex: WorkedExample) -> list[_Section]:
         for name in PARAMETER_NAMES
     )
     sections = [
-        _Section(
+        Section(
             "1. Forward pass",
             (),
             ("quantity", "formula", "value"),
             forward_rows,
         ),
-        _Section(
+        Section(
             "2. Backward pass: gradients flowing back from the loss",
             (),
             ("gradient", "chain rule", "value"),
             upstream_rows,
         ),
-        _Section(
+        Section(
             "3. Backward pass: each parameter's gradient as a chain-rule product",
             (
                 "gradient = upstream dL/d(activation) x activation derivative sigmoid'(z) "
@@ -454,7 +467,7 @@ def _sections(ex: WorkedExample) -> list[_Section]:
             ("parameter", "upstream", "x activation derivative", "x input", "= product", "engine"),
             product_rows,
         ),
-        _Section(
+        Section(
             f"4. Update: w_new = w - eta * dL/dw, eta = {_num(ex.lr)}"
             + (
                 f"; the first of {ex.steps} updates (section 5 lists the loss after every step)"
@@ -468,7 +481,7 @@ def _sections(ex: WorkedExample) -> list[_Section]:
     ]
     if ex.steps > 1:
         sections.append(
-            _Section(
+            Section(
                 f"5. Loss after each of {ex.steps} steps (started at {_num(f['loss'])})",
                 (),
                 ("step", "loss"),
@@ -477,7 +490,7 @@ def _sections(ex: WorkedExample) -> list[_Section]:
         )
     else:
         sections.append(
-            _Section(
+            Section(
                 "5. Loss after the update",
                 (),
                 ("before", "after"),
@@ -487,7 +500,8 @@ def _sections(ex: WorkedExample) -> list[_Section]:
     return sections
 
 
-def _preamble(ex: WorkedExample) -> list[str]:
+def preamble(ex: WorkedExample) -> list[str]:
+    """The lines before the tables: the title, the report, inputs, learning rate, weights."""
     if ex.lr == DEFAULT_LR:
         lr_note = "the report gives none; this is our default, change it with --lr"
     else:
@@ -512,8 +526,8 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[st
 
 def to_text(example: WorkedExample) -> str:
     """The tables as aligned plain text, for a terminal."""
-    lines = _preamble(example)
-    for section in _sections(example):
+    lines = preamble(example)
+    for section in sections(example):
         lines += ["", section.title, *(f"  {note}" for note in section.notes)]
         lines += _text_table(section.header, section.rows)
     return "\n".join(lines)
@@ -521,7 +535,7 @@ def to_text(example: WorkedExample) -> str:
 
 def to_markdown(example: WorkedExample) -> str:
     """The tables as GitHub-flavoured markdown."""
-    title, _, *facts = _preamble(example)
+    title, _, *facts = preamble(example)
     lines = [
         "# " + title,
         "",
@@ -529,7 +543,7 @@ def to_markdown(example: WorkedExample) -> str:
         "",
         *(f"- {fact}" for fact in facts),
     ]
-    for section in _sections(example):
+    for section in sections(example):
         lines += ["", f"## {section.title}", ""]
         lines += [f"{note}" for note in section.notes]
         if section.notes:

@@ -144,7 +144,10 @@ def value_strategies(root: Path) -> dict[str, tuple[st.SearchStrategy[object] | 
         "format": (None, JUNK),
         "formula": (formulas(valid_only=True), formulas()),
         "assignments": (FINE_ASSIGNMENTS, WILD_ASSIGNMENTS),
-        "output": (st.sampled_from([str(root / "out.dot"), "out.dot"]), paths(root)),
+        "output": (
+            st.sampled_from([str(root / "out.dot"), "out.dot", str(root / "out.html")]),
+            paths(root),
+        ),
         "rankdir": (None, JUNK),
         "dataset": (None, JUNK),
         "n": (st.integers(2, 30).map(str), NUMBERS),

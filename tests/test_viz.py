@@ -308,7 +308,8 @@ def test_save_writes_each_format_by_suffix(no_system_dot, tmp_path):
     assert diagram.save(tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
     assert diagram.save(tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert diagram.save(tmp_path / "g.dot").read_text() == diagram.source
-    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf or \.dot"):
+    assert diagram.save(tmp_path / "g.html").read_text().startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.dot or \.html"):
         diagram.save(tmp_path / "g.xml")
 
 
