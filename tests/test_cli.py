@@ -121,7 +121,7 @@ def test_graph_without_output_prints_the_dot_source():
         (["log(x)", "--set", "x=0"], "log: input must be positive"),
         (["x", "--set", "x"], "expected NAME=NUMBER"),
         (["x", "--set", "x=abc"], "expected a number"),
-        (["x", "--set", "x=1", "-o", "out.xml"], r"\.svg, \.png or \.dot"),
+        (["x", "--set", "x=1", "-o", "out.xml"], r"\.svg, \.png, \.dot or \.html"),
     ],
 )
 def test_graph_refuses_bad_formulas_with_usage_and_exit_2(args, message, tmp_path):
