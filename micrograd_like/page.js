@@ -94,13 +94,16 @@
     }
   }
 
+  // A frame names the values it changes by their place; each is shown by one or more nodes.
+  const valueOf = {};
+  page.values.forEach((ids, value) => ids.forEach((id) => (valueOf[id] = String(value))));
   const state = { data: {}, grads: {} };
   let current = 0;
 
   function describe(id) {
     const node = page.nodes[id];
-    const data = state.data[id] || "data ?";
-    const grad = (state.grads[id] || ["grad ?"])[0];
+    const data = state.data[valueOf[id]] || "data ?";
+    const grad = (state.grads[valueOf[id]] || ["grad ?"])[0];
     const operation = node.op ? `made by ${node.op}` : "a leaf (no operation)";
     details.replaceChildren();
     const heading = document.createElement("h2");
@@ -119,9 +122,9 @@
       Object.assign(state.grads, frames[i].grads);
     }
     for (const [id, cell] of Object.entries(cells)) {
-      const data = state.data[id];
+      const data = state.data[valueOf[id]];
       setText(cell.data, cell.dataBox, data === null || data === undefined ? "data ?" : data);
-      const grad = state.grads[id];
+      const grad = state.grads[valueOf[id]];
       if (grad) {
         setText(cell.grad, cell.gradBox, grad[0]);
         if (cell.gradBox && cell.gradBox.getAttribute("fill") !== "none") {
@@ -181,5 +184,6 @@
     event.preventDefault();
   });
   document.getElementById("controls").hidden = false;
+  document.querySelector(".explorer .side").hidden = false;
   show(0);
 })();

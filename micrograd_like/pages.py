@@ -175,8 +175,11 @@ def _frames(
             return ("grad ?", NOT_COMPUTED_COLOUR)
         return (f"grad {number_text(grad, precision)}", grad_colour(grad, largest))
 
+    # A frame names the values it changes by their place here; the page knows their nodes.
+    key = {node: str(i) for i, node in enumerate(order)}
+
     def cells(node: Value, value: Any) -> dict[str, Any]:
-        return dict.fromkeys(drawn[node].nodes, value)
+        return {key[node]: value} if drawn[node].nodes else {}
 
     def box(node: Value) -> str | None:
         nodes = drawn[drawn[node].shown_in].nodes
@@ -238,11 +241,11 @@ def _frames(
         locals_ = operation.local_grads
         if locals_ is None:
             frame.lines.append(f"{name(operation)} was built by hand: its _backward ran")
+        running = dict(before)  # the grads as this step adds to them, input by input
         for j, child in enumerate(operation.inputs):
-            new = after.get(child)
-            if new is None:
+            if child not in after:
                 continue
-            frame.grads.update(cells(child, grad_cell(new)))
+            frame.grads.update(cells(child, grad_cell(after[child])))
             if locals_ is None:
                 continue
             if drawn[child].shown_in is shown_in:  # a step inside a Σ box, to a term of it
@@ -253,8 +256,9 @@ def _frames(
                 )
                 continue
             local = _path_local(operation, shown_in, inside) * locals_[j]
-            old = before.get(child)
-            passed = new - old if old is not None else new
+            old = running.get(child)
+            passed = before[operation] * locals_[j]  # the engine's step: grad x local derivative
+            new = running[child] = passed if old is None else old + passed
             wrt = name.wrt(child)
             line = (
                 f"d{total}/d{wrt} {'+=' if old is not None else '='} "
@@ -296,10 +300,16 @@ def _explorer(
         )
         svg = render(diagram.source).decode("utf-8")
     steps = _frames(root, diagram.drawn, diagram.params, precision)
+    name = _Namer(diagram.params, precision)
     info = {
-        node_id: {"name": _Namer(diagram.params, precision)(value), "op": value.op}
-        for value, where in diagram.drawn.items()
-        for node_id in where.nodes
+        # Each drawn node's name and operation, for the details shown on hover and focus.
+        "nodes": {
+            node_id: {"name": name(value), "op": value.op}
+            for value, where in diagram.drawn.items()
+            for node_id in where.nodes
+        },
+        # The nodes that show each value, by its place in the topological order.
+        "values": [list(diagram.drawn[value].nodes) for value in order],
     }
     return svg[svg.index("<svg") :], steps, info
 
@@ -314,14 +324,10 @@ def _page(title: str, body: str, steps: list[_Frame], info: dict[str, Any]) -> s
     script = _asset("page.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     data = json.dumps(
-        {
-            "frames": [vars(frame) for frame in steps],
-            "nodes": info,
-            "highlight": HIGHLIGHT_COLOUR,
-        },
+        {"frames": [vars(frame) for frame in steps], **info, "highlight": HIGHLIGHT_COLOUR},
         ensure_ascii=False,
         allow_nan=False,
-    ).replace("</", "<\\/")  # no "</script>" can end the data early
+    ).replace("<", "\\u003c")  # no "</script>" in the data can end it early
     listing = "".join(
         f"<li><b>{escape(frame.title)}</b>"
         + "".join(f"<br>{escape(line)}" for line in frame.lines)
@@ -349,6 +355,13 @@ def _page(title: str, body: str, steps: list[_Frame], info: dict[str, Any]) -> s
 """
 
 
+def _natural_width(svg: str) -> float:
+    """The SVG's width in CSS pixels, from its width in points (1 pt = 4/3 px)."""
+    head = svg[: svg.index(">")]
+    width = head.split('width="', 1)[1].split('"', 1)[0]
+    return float(width.removesuffix("pt")) * 4 / 3
+
+
 def _explorer_html(svg: str) -> str:
     return f"""<div id="controls" hidden>
 <button type="button" id="previous" aria-label="previous step">&larr; Previous</button>
@@ -357,8 +370,8 @@ def _explorer_html(svg: str) -> str:
 <span id="counter"></span>
 </div>
 <div class="explorer">
-<div id="graph">{svg}</div>
-<div class="side">
+<div id="graph"><div style="max-width: {1.6 * _natural_width(svg):.0f}px">{svg}</div></div>
+<div class="side" hidden>
 <section id="explain" aria-live="polite">
 <h2 id="step-title">The last step</h2><ul id="step-lines"></ul>
 </section>
