@@ -115,7 +115,7 @@ def test_the_cells_each_frame_sets_end_at_the_last_frames_numbers():
     page = explorable(o, params)
     data = page_data(page)
     shown: dict[str, object] = {}
-    grads: dict[str, object] = {}
+    grads: dict[str, list[str]] = {}
     for frame in data["frames"]:
         shown.update(frame["data"])
         grads.update(frame["grads"])
@@ -198,6 +198,7 @@ def biggest_graphs():
         total = total + x
     model = MLP(2, [4, 4, 1], seed=0)
     out = model([0.5, -1.0])
+    assert isinstance(out, Value)  # one output neuron: a Value, not a list
     loss = (out - 1.0) ** 2
     extra = loss
     while len(topological_order(extra)) + 2 <= DEFAULT_MAX_NODES:
