@@ -22,7 +22,7 @@ from tests.cli import run_cli
 def chromium() -> str | None:
     named = os.environ.get("MICROGRAD_LIKE_CHROMIUM")
     if named:
-        return named
+        return named if Path(named).is_file() else None
     for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
         found = shutil.which(candidate)
         if found:
@@ -30,10 +30,17 @@ def chromium() -> str | None:
     return None
 
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed: pip install playwright"
-)
+# CI sets MICROGRAD_LIKE_REQUIRE_BROWSER=1: there, a missing browser fails instead of skipping.
+REQUIRED = os.environ.get("MICROGRAD_LIKE_REQUIRE_BROWSER") == "1"
+if REQUIRED:
+    import playwright.sync_api as sync_api
+else:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install playwright"
+    )
 CHROMIUM = chromium()
+if REQUIRED and CHROMIUM is None:
+    raise RuntimeError("MICROGRAD_LIKE_REQUIRE_BROWSER=1, but no Chromium is found")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="no Chromium found for the browser tests: apt-get install chromium "
