@@ -49,6 +49,7 @@ __all__ = [
     "check_targets",
     "fit",
     "predict",
+    "sample_loss",
 ]
 
 SampleLoss = Callable[[list[Value], float], Value]
@@ -172,6 +173,34 @@ def check_targets(y: Sequence[float], loss: str | SampleLoss, who: str) -> list[
     return targets
 
 
+def sample_loss(
+    model: Module, x: Sequence[float], target: float, loss: str | SampleLoss
+) -> tuple[Value, list[Value]]:
+    """One sample's loss, as `fit` builds it at each step, and the model's outputs.
+
+    Args:
+        model: The model.
+        x: One row of X.
+        target: Its target as fit trains on it (see `check_targets`).
+        loss: One of `LOSSES`, or a `SampleLoss` function.
+
+    Returns:
+        The sample's loss, a Value with its graph, and the outputs as a list.
+
+    Raises:
+        TypeError: If a loss function returns something other than a Value.
+    """
+    outputs = _outputs(model(list(x)))
+    loss_of = _SAMPLE_LOSSES[loss] if isinstance(loss, str) else loss
+    value = loss_of(outputs, target)
+    if not isinstance(value, Value):
+        raise TypeError(
+            f"fit: loss(outputs, target) must return a Value, "
+            f"got {type(value).__name__}: {value!r}"
+        )
+    return value, outputs
+
+
 def _predicted_label(outputs: list[Value], loss: str) -> float:
     if loss == "cross_entropy":
         return float(max(range(len(outputs)), key=lambda k: outputs[k].data))
@@ -203,21 +232,12 @@ def _train_step(
     weight = 1.0 / len(rows)
     sample_losses: list[float] = []
     hits = 0
-    if isinstance(loss, str):
-        name: str | None = loss
-        loss_of = _SAMPLE_LOSSES[loss]
-    else:  # a function: no accuracy, since how to read the outputs is not known
-        name, loss_of = None, loss
+    # A loss function gives no accuracy, since how to read the outputs is not known.
+    name = loss if isinstance(loss, str) else None
     for i in rows:
-        outputs = _outputs(model(list(X[i])))
-        sample_loss = loss_of(outputs, targets[i])
-        if not isinstance(sample_loss, Value):
-            raise TypeError(
-                f"fit: loss(outputs, target) must return a Value, "
-                f"got {type(sample_loss).__name__}: {sample_loss!r}"
-            )
-        sample_loss.backward(weight)
-        sample_losses.append(sample_loss.data)
+        one, outputs = sample_loss(model, X[i], targets[i], loss)
+        one.backward(weight)
+        sample_losses.append(one.data)
         if name is not None:
             hits += _predicted_label(outputs, name) == targets[i]
     # The number the batch loss's graph would have: losses.mean_of is that graph's rule.
