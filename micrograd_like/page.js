@@ -6,7 +6,7 @@
   "use strict";
   const page = JSON.parse(document.getElementById("frames").textContent);
   const frames = page.frames;
-  const svg = document.querySelector("#graph svg");
+  const svg = document.querySelector("#graph svg"); // a replay of a big model has none
   const slider = document.getElementById("step");
   const counter = document.getElementById("counter");
   const title = document.getElementById("step-title");
@@ -83,12 +83,11 @@
   outline.setAttribute("stroke-width", "3");
   outline.setAttribute("rx", "5");
   outline.setAttribute("visibility", "hidden");
-  const layer = svg.querySelector("g.graph") || svg;
-  layer.appendChild(outline);
+  if (svg) (svg.querySelector("g.graph") || svg).appendChild(outline);
 
   // Every edge's own colours, to put back when it stops being highlighted.
   const edgeColours = new Map();
-  for (const edge of svg.querySelectorAll("g.edge")) {
+  for (const edge of document.querySelectorAll("#graph g.edge")) {
     for (const part of edge.querySelectorAll("path, polygon")) {
       edgeColours.set(part, [part.getAttribute("stroke"), part.getAttribute("fill")]);
     }
@@ -145,7 +144,7 @@
         if (part.tagName === "polygon") part.setAttribute("fill", page.highlight);
       }
     }
-    for (const marked of svg.querySelectorAll("[data-highlighted]")) {
+    for (const marked of document.querySelectorAll("[data-highlighted]")) {
       marked.removeAttribute("data-highlighted");
     }
     const focus = frame.focus && document.getElementById(frame.focus);
@@ -159,6 +158,21 @@
       outline.setAttribute("visibility", "visible");
     } else {
       outline.setAttribute("visibility", "hidden");
+    }
+    // A training replay: its network view, its boundary and how far its curves go.
+    if (frame.network !== null) {
+      document.querySelectorAll(".network").forEach((view, k) => (view.hidden = k !== frame.network));
+    }
+    if (frame.boundary !== null) {
+      document.querySelectorAll("#boundary rect.cell").forEach((cell, k) => {
+        cell.setAttribute("fill", frame.boundary[k]);
+      });
+    }
+    if (frame.upto !== null) {
+      document.getElementById("upto-rect").setAttribute("width", String(frame.upto + 2));
+      const marker = document.getElementById("marker");
+      marker.setAttribute("x1", String(frame.upto));
+      marker.setAttribute("x2", String(frame.upto));
     }
     title.textContent = frame.title;
     lines.replaceChildren(
@@ -184,6 +198,6 @@
     event.preventDefault();
   });
   document.getElementById("controls").hidden = false;
-  document.querySelector(".explorer .side").hidden = false;
+  for (const side of document.querySelectorAll(".side")) side.hidden = false;
   show(0);
 })();

@@ -28,7 +28,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
@@ -37,10 +38,13 @@ from typing import Any
 from micrograd_like import worked_example
 from micrograd_like.autograd import backward_steps, borrowed_grads
 from micrograd_like.engine import Value, topological_order
+from micrograd_like.replay import BOUNDARY_RESOLUTION, CLASS_COLOURS, Recording
+from micrograd_like.train import History, sample_loss
 from micrograd_like.viz import (
     DEFAULT_MAX_NODES,
     HIGHLIGHT_COLOUR,
     NOT_COMPUTED_COLOUR,
+    Diagram,
     DrawnValue,
     draw_dot,
     grad_colour,
@@ -48,7 +52,7 @@ from micrograd_like.viz import (
     render,
 )
 
-__all__ = ["explorable", "seed_page"]
+__all__ = ["explorable", "seed_page", "training_page"]
 
 _SYMBOLS = {"*": "\u00d7", "+": "+", "/": "/", "**": "^"}
 _LONGEST_NAME = 28  # past this, an unlabelled value is named by its operation alone
@@ -63,8 +67,12 @@ class _Frame:
         lines: The step in words and numbers, one sentence each.
         focus: The DOT id of the node to outline, if any.
         edges: The DOT ids of the edges to highlight.
-        data: The data cells this step changes, by node id.
-        grads: The grad cells this step changes, by node id: (text, fill).
+        data: The data cells this step changes, by the value's place in the
+            topological order.
+        grads: The grad cells this step changes, likewise: (text, fill).
+        network: In a replay, which recorded network view to show.
+        boundary: In a replay, the boundary's cell colours at this step.
+        upto: In a replay, how far (in the curves' pixels) the curves are drawn.
     """
 
     title: str
@@ -73,6 +81,9 @@ class _Frame:
     edges: list[str] = field(default_factory=list)
     data: dict[str, str] = field(default_factory=dict)
     grads: dict[str, tuple[str, str]] = field(default_factory=dict)
+    network: int | None = None
+    boundary: list[str] | None = None
+    upto: float | None = None
 
 
 class _Namer:
@@ -137,6 +148,18 @@ def _formula(node: Value, name: _Namer) -> str:
     return f"{named}{formula} = {numbers} = {result}"
 
 
+def _grad_cell(grad: float | None, largest: float, precision: int) -> tuple[str, str]:
+    """A grad cell's text and fill, as the diagrams draw it; "grad ?" before it is computed."""
+    if grad is None:
+        return ("grad ?", NOT_COMPUTED_COLOUR)
+    return (f"grad {number_text(grad, precision)}", grad_colour(grad, largest))
+
+
+def _largest(grads: Iterable[float | None]) -> float:
+    """The largest finite size among grads: the scale of the grad cells' colours."""
+    return max((abs(g) for g in grads if g is not None and math.isfinite(g)), default=0.0)
+
+
 def _path_local(node: Value, within: Value, members: Mapping[Value, tuple[Value, float]]) -> float:
     """d(within)/d(node) along the one path inside a Σ box: the product of its local grads."""
     product = 1.0
@@ -168,12 +191,10 @@ def _frames(
     operations = [node for node in order if node.inputs]
     steps = backward_steps(root)
     final = steps[-1].grads
-    largest = max((abs(g) for g in final.values() if g == g and abs(g) != float("inf")), default=0)
+    largest = _largest(final.values())
 
     def grad_cell(grad: float | None) -> tuple[str, str]:
-        if grad is None:
-            return ("grad ?", NOT_COMPUTED_COLOUR)
-        return (f"grad {number_text(grad, precision)}", grad_colour(grad, largest))
+        return _grad_cell(grad, largest, precision)
 
     # A frame names the values it changes by their place here; the page knows their nodes.
     key = {node: str(i) for i, node in enumerate(order)}
@@ -288,10 +309,10 @@ def _asset(name: str) -> str:
     return resources.files("micrograd_like").joinpath(name).read_text(encoding="utf-8")
 
 
-def _explorer(
+def _final_diagram(
     root: Value, params: Any, precision: int, max_nodes: int | None
-) -> tuple[str, list[_Frame], dict[str, Any]]:
-    """The diagram's SVG in its final state, the frames, and what the script needs."""
+) -> tuple[str, Diagram, dict[str, Any]]:
+    """Root's compact diagram in its last step, its SVG, and what the script needs of it."""
     order = topological_order(root)
     with borrowed_grads(order):  # the final state, drawn without touching anyone's .grad
         root.backward()
@@ -299,7 +320,6 @@ def _explorer(
             root, compact=True, params=params, precision=precision, max_nodes=max_nodes
         )
         svg = render(diagram.source).decode("utf-8")
-    steps = _frames(root, diagram.drawn, diagram.params, precision)
     name = _Namer(diagram.params, precision)
     info = {
         # Each drawn node's name and operation, for the details shown on hover and focus.
@@ -311,7 +331,15 @@ def _explorer(
         # The nodes that show each value, by its place in the topological order.
         "values": [list(diagram.drawn[value].nodes) for value in order],
     }
-    return svg[svg.index("<svg") :], steps, info
+    return svg[svg.index("<svg") :], diagram, info
+
+
+def _explorer(
+    root: Value, params: Any, precision: int, max_nodes: int | None
+) -> tuple[str, list[_Frame], dict[str, Any]]:
+    """The diagram's SVG in its final state, the frames, and what the script needs."""
+    svg, diagram, info = _final_diagram(root, params, precision, max_nodes)
+    return svg, _frames(root, diagram.drawn, diagram.params, precision), info
 
 
 _CSP = (
@@ -362,14 +390,21 @@ def _natural_width(svg: str) -> float:
     return float(width.removesuffix("pt")) * 4 / 3
 
 
-def _explorer_html(svg: str) -> str:
-    return f"""<div id="controls" hidden>
+def _controls_html() -> str:
+    """The slider and its buttons, hidden until the script shows them."""
+    return """<div id="controls" hidden>
 <button type="button" id="previous" aria-label="previous step">&larr; Previous</button>
 <input type="range" id="step" min="0" value="0" aria-label="step">
 <button type="button" id="next" aria-label="next step">Next &rarr;</button>
 <span id="counter"></span>
 </div>
-<div class="explorer">
+"""
+
+
+def _explorer_html(svg: str) -> str:
+    return (
+        _controls_html()
+        + f"""<div class="explorer">
 <div id="graph"><div style="max-width: {1.6 * _natural_width(svg):.0f}px">{svg}</div></div>
 <div class="side" hidden>
 <section id="explain" aria-live="polite">
@@ -382,6 +417,7 @@ def _explorer_html(svg: str) -> str:
 </div>
 <p class="note">Keys: &larr; and &rarr; step back and forth. Each edge carries its local
 derivative d(out)/d(in); "data ?" and "grad ?" are not computed yet.</p>"""
+    )
 
 
 def explorable(
@@ -458,3 +494,191 @@ def seed_page(example: worked_example.WorkedExample) -> str:
         + sections
     )
     return _page(title, body, steps, info)
+
+
+# -- the training replay ---------------------------------------------------------------
+
+_CURVES_WIDTH, _PANEL_HEIGHT, _MARGIN = 460.0, 120.0, 44.0
+
+
+def _curves_svg(history: History) -> tuple[str, Callable[[int], float]]:
+    """The loss and the accuracy over the steps, on their own axes, and step -> x."""
+    steps = len(history.loss)
+    plot_width = _CURVES_WIDTH - _MARGIN - 12
+
+    def x_of(step: int) -> float:
+        return _MARGIN + plot_width * ((step - 1) / max(1, steps - 1))
+
+    accuracy = [a if a is not None else math.nan for a in history.accuracy]
+    panels: list[tuple[str, list[float], tuple[float, float] | None]] = [
+        ("loss", list(history.loss), None)
+    ]
+    if any(a is not None for a in history.accuracy):
+        panels.append(("accuracy", accuracy, (0.0, 1.0)))
+    parts = []
+    for k, (name, values, fixed) in enumerate(panels):
+        top = 10 + k * (_PANEL_HEIGHT + 30)
+        finite = [v for v in values if math.isfinite(v)]
+        low, high = fixed or (min(finite, default=0.0), max(finite, default=1.0))
+        if high == low:
+            low, high = low - 0.5, high + 0.5
+
+        def y_of(v: float, top: float = top, low: float = low, high: float = high) -> float:
+            return top + _PANEL_HEIGHT * (1 - (v - low) / (high - low))
+
+        points = " ".join(
+            f"{x_of(i + 1):.1f},{y_of(v):.1f}" for i, v in enumerate(values) if math.isfinite(v)
+        )
+        shown_low = f"{low:.0%}" if fixed else f"{low:.3g}"
+        shown_high = f"{high:.0%}" if fixed else f"{high:.3g}"
+        colour = CLASS_COLOURS[4] if k == 0 else CLASS_COLOURS[5]  # Okabe-Ito blue, vermillion
+        parts.append(
+            f'<rect x="{_MARGIN}" y="{top}" width="{plot_width}" height="{_PANEL_HEIGHT}" '
+            'fill="none" stroke="#9ca3af"/>'
+            f'<text x="{_MARGIN - 4}" y="{top + 10}" text-anchor="end">{shown_high}</text>'
+            f'<text x="{_MARGIN - 4}" y="{top + _PANEL_HEIGHT}" '
+            f'text-anchor="end">{shown_low}</text>'
+            f'<text x="{_MARGIN + 6}" y="{top + 14}" font-weight="bold">{name}</text>'
+            f'<polyline points="{points}" fill="none" stroke="{colour}" '
+            'stroke-width="2" clip-path="url(#upto)"/>'
+        )
+    height = 10 + len(panels) * (_PANEL_HEIGHT + 30)
+    bottom = height - 12
+    parts.append(
+        f'<text x="{_MARGIN}" y="{bottom}">step 1</text>'
+        f'<text x="{x_of(steps)}" y="{bottom}" text-anchor="end">step {steps}</text>'
+        f'<line id="marker" x1="{x_of(steps)}" x2="{x_of(steps)}" y1="10" y2="{bottom - 14}" '
+        f'stroke="{HIGHLIGHT_COLOUR}" stroke-dasharray="4 3"/>'
+    )
+    svg = (
+        f'<svg id="curves" viewBox="0 0 {_CURVES_WIDTH} {height}" role="img" '
+        f'aria-label="loss and accuracy over the steps" font-family="sans-serif" font-size="12">'
+        f'<clipPath id="upto"><rect id="upto-rect" x="0" y="0" width="{x_of(steps) + 2}" '
+        f'height="{height}"/></clipPath>{"".join(parts)}</svg>'
+    )
+    return svg, x_of
+
+
+def _boundary_svg(recording: Recording, cells: list[str]) -> str:
+    """The decision boundary's cells, blurred smooth, under the data points."""
+    left, right, bottom, top = recording.extent()
+    n = BOUNDARY_RESOLUTION
+    size = 300.0
+    cell = size / n
+
+    def x_of(x: float) -> float:
+        return (x - left) / (right - left) * size
+
+    def y_of(y: float) -> float:
+        return (top - y) / (top - bottom) * size
+
+    rects = "".join(
+        f'<rect class="cell" x="{(k % n) * cell:.2f}" y="{(k // n) * cell:.2f}" '
+        f'width="{cell + 0.5:.2f}" height="{cell + 0.5:.2f}" fill="{colour}"/>'
+        for k, colour in enumerate(cells)
+    )
+    classes = recording.classes()
+    points = "".join(
+        f'<circle cx="{x_of(row[0]):.1f}" cy="{y_of(row[1]):.1f}" r="3.5" '
+        f'fill="{CLASS_COLOURS[classes.index(t) % len(CLASS_COLOURS)]}" stroke="#1f2937" '
+        'stroke-width="0.8"/>'
+        for row, t in zip(recording.X, recording.targets, strict=True)
+    )
+    legend = ", ".join(
+        f"class {label:g}: {name}" for label, name in zip(classes, _COLOUR_NAMES, strict=False)
+    )
+    return (
+        f'<svg id="boundary" viewBox="0 0 {size} {size}" role="img" '
+        f'aria-label="decision boundary; {legend}">'
+        f'<filter id="smooth"><feGaussianBlur stdDeviation="{cell * 0.6:.2f}"/></filter>'
+        f'<g filter="url(#smooth)">{rects}</g>{points}</svg>'
+        f'<p class="note">Background: the class the model predicts, paler where it is less '
+        f"sure; points: the data ({escape(legend)}).</p>"
+    )
+
+
+_COLOUR_NAMES = ("orange", "sky blue", "green", "yellow", "blue", "vermillion", "purple")
+
+
+def training_page(recording: Recording, title: str | None = None) -> str:
+    """The replay page of a recorded training run; see `micrograd_like.replay.Recording`.
+
+    Args:
+        recording: A Recording that `micrograd_like.train.fit` has called.
+        title: The page's title.
+
+    Returns:
+        The page's HTML source.
+    """
+    model, history = recording.model, recording.history
+    # Recording.page checks both first.
+    assert model is not None
+    assert history is not None
+    steps = len(history.loss)
+    curves, x_of = _curves_svg(history)
+    loss, _ = sample_loss(
+        model, recording.X[recording.sample], recording.targets[recording.sample], recording.loss
+    )
+    order = topological_order(loss)
+    drawn = len(order) <= recording.max_nodes
+    info: dict[str, Any] = {"nodes": {}, "values": []}
+    if drawn:
+        svg, _, info = _final_diagram(loss, dict(model.named_parameters()), 4, recording.max_nodes)
+        graph = (
+            f"<h2>Sample {recording.sample}'s loss</h2>"
+            f'<div id="graph"><div style="max-width: {1.6 * _natural_width(svg):.0f}px">'
+            f"{svg}</div></div>"
+        )
+    else:
+        graph = (
+            f"<h2>Sample {recording.sample}'s loss</h2><p class='note'>Its graph has "
+            f"{len(order):,} values, more than the {recording.max_nodes} a diagram shows: "
+            "train a smaller model (say --hidden 4,4) to see it here.</p>"
+        )
+    frames = []
+    for k, snapshot in enumerate(recording.snapshots):
+        i = snapshot.step - 1
+        lines = [f"loss {history.loss[i]:.4g}", f"learning rate {history.lr[i]:.4g}"]
+        if history.accuracy[i] is not None:
+            lines.insert(1, f"accuracy {history.accuracy[i]:.0%}")
+        frame = _Frame(
+            f"Step {snapshot.step} of {steps}",
+            lines,
+            network=k,
+            boundary=snapshot.boundary or None,
+            upto=x_of(snapshot.step),
+        )
+        if drawn and "data" in snapshot.graph:
+            largest = _largest(snapshot.graph["grads"])
+            for place, ids in enumerate(info["values"]):
+                if ids:
+                    frame.data[str(place)] = f"data {number_text(snapshot.graph['data'][place])}"
+                    frame.grads[str(place)] = _grad_cell(snapshot.graph["grads"][place], largest, 4)
+        frames.append(frame)
+    last = len(recording.snapshots) - 1
+    width = 1.3 * _natural_width(recording.snapshots[-1].network)
+    networks = "".join(
+        f'<div class="network" style="max-width: {width:.0f}px"'
+        f"{'' if k == last else ' hidden'}>{snapshot.network}</div>"
+        for k, snapshot in enumerate(recording.snapshots)
+    )
+    boundary = recording.snapshots[-1].boundary
+    boundary_section = (
+        f"<section><h2>Decision boundary</h2>{_boundary_svg(recording, boundary)}</section>"
+        if boundary
+        else ""
+    )
+    body = (
+        _controls_html()
+        + '<div class="replay">'
+        + '<section class="side wide" hidden><div id="explain" aria-live="polite">'
+        + '<h2 id="step-title"></h2><ul id="step-lines"></ul></div>'
+        + '<div id="details" aria-live="polite"></div></section>'
+        + f"<section><h2>Loss and accuracy</h2>{curves}</section>"
+        + boundary_section
+        + f"<section class='wide'><h2>The network</h2>{networks}</section>"
+        + f"<section class='wide'>{graph}</section>"
+        + "</div>"
+    )
+    shown = title or f"Training replay: {steps} steps, MLP {'-'.join(map(str, model.sizes))}"
+    return _page(shown, body, frames, info)
