@@ -499,7 +499,11 @@ def _run_train(args: argparse.Namespace) -> int:
         parser.error(f"argument {error}")
     sizes = [*args.hidden, classes if loss == "cross_entropy" else 1]
     _check_size([2, *sizes], parser)
-    out = None if args.out is None else _output_folder(args.out, _TRAIN_FILES, parser, "--out")
+    files = _TRAIN_FILES if _replay_available() else _TRAIN_FILES[:-1]
+    out = None if args.out is None else _output_folder(args.out, files, parser, "--out")
+    if out is not None and files != _TRAIN_FILES:
+        print("note: training.html needs the viz extra (pip install 'micrograd_like[viz]'); "
+              "writing the other files", file=sys.stderr)  # fmt: skip
     model = nn.MLP(2, sizes, activation=args.activation, seed=args.seed)
     params = model.parameters()
     if args.optimizer == "adam":
@@ -523,11 +527,19 @@ def _run_train(args: argparse.Namespace) -> int:
         return bool(diverged)
 
     hint = f"try a smaller --lr (it was {args.lr:g}), --l2 or --noise"
+    callbacks: list[Callable[[StepInfo], bool | None]] = [watch]
+    recording = None
+    if out is not None and files == _TRAIN_FILES:
+        from micrograd_like.replay import Recording
+
+        # About 20 recorded steps: the page stays a few MB at most, and recording is quick.
+        recording = Recording(X, y, loss=loss, every=max(1, args.steps // REPLAY_FRAMES))
+        callbacks.append(recording)
     try:
         history = fit(
             model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
             batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress,
-            seed=args.seed, callbacks=[watch],
+            seed=args.seed, callbacks=callbacks,
         )  # fmt: skip
     except (ValueError, ArithmeticError) as error:  # e.g. a log of 0 once the weights blew up
         raise CommandError(f"training failed at step {steps_done + 1}: {error}; {hint}") from None
@@ -543,12 +555,24 @@ def _run_train(args: argparse.Namespace) -> int:
     report.append(f"median time per step {seconds * 1000:.1f} ms")
     if out is not None:  # written before the report: `| head` must not lose the files
         _save_training(out, model, X, y, loss, history)
-        report.append("wrote " + ", ".join(str(out / name) for name in _TRAIN_FILES))
+        if recording is not None:
+            _write(out / _TRAIN_FILES[-1], recording.page())
+        report.append("wrote " + ", ".join(str(out / name) for name in files))
     _say("\n".join(report))
     return 0
 
 
-_TRAIN_FILES = ("decision_boundary.png", "loss_curve.png", "model.json")
+_TRAIN_FILES = ("decision_boundary.png", "loss_curve.png", "model.json", "training.html")
+REPLAY_FRAMES = 20  # how many steps of a run training.html records, about
+
+
+def _replay_available() -> bool:
+    """Whether training.html can be written: the viz extra and a program to render with."""
+    try:
+        from micrograd_like.viz import find_renderer
+    except ImportError:
+        return False
+    return find_renderer() is not None
 
 
 def _save_training(out: Path, model: nn.MLP, X: Any, y: Any, loss: str, history: History) -> None:
@@ -561,7 +585,7 @@ def _save_training(out: Path, model: nn.MLP, X: Any, y: Any, loss: str, history:
         _figure_png(plot_history(history)),
         document,
     ]
-    for name, data in zip(_TRAIN_FILES, contents, strict=True):
+    for name, data in zip(_TRAIN_FILES, contents, strict=False):  # training.html: apart
         _write(out / name, data)
 
 

@@ -517,7 +517,7 @@ def _curves_svg(history: History) -> tuple[str, Callable[[int], float]]:
         panels.append(("accuracy", accuracy, (0.0, 1.0)))
     parts = []
     for k, (name, values, fixed) in enumerate(panels):
-        top = 10 + k * (_PANEL_HEIGHT + 30)
+        top = 22 + k * (_PANEL_HEIGHT + 34)
         finite = [v for v in values if math.isfinite(v)]
         low, high = fixed or (min(finite, default=0.0), max(finite, default=1.0))
         if high == low:
@@ -538,16 +538,16 @@ def _curves_svg(history: History) -> tuple[str, Callable[[int], float]]:
             f'<text x="{_MARGIN - 4}" y="{top + 10}" text-anchor="end">{shown_high}</text>'
             f'<text x="{_MARGIN - 4}" y="{top + _PANEL_HEIGHT}" '
             f'text-anchor="end">{shown_low}</text>'
-            f'<text x="{_MARGIN + 6}" y="{top + 14}" font-weight="bold">{name}</text>'
+            f'<text x="{_MARGIN}" y="{top - 5}" font-weight="bold">{name}</text>'
             f'<polyline points="{points}" fill="none" stroke="{colour}" '
             'stroke-width="2" clip-path="url(#upto)"/>'
         )
-    height = 10 + len(panels) * (_PANEL_HEIGHT + 30)
+    height = 22 + len(panels) * (_PANEL_HEIGHT + 34)
     bottom = height - 12
     parts.append(
         f'<text x="{_MARGIN}" y="{bottom}">step 1</text>'
         f'<text x="{x_of(steps)}" y="{bottom}" text-anchor="end">step {steps}</text>'
-        f'<line id="marker" x1="{x_of(steps)}" x2="{x_of(steps)}" y1="10" y2="{bottom - 14}" '
+        f'<line id="marker" x1="{x_of(steps)}" x2="{x_of(steps)}" y1="22" y2="{bottom - 14}" '
         f'stroke="{HIGHLIGHT_COLOUR}" stroke-dasharray="4 3"/>'
     )
     svg = (
