@@ -531,7 +531,7 @@ def _curves_svg(history: History) -> tuple[str, Callable[[int], float]]:
         )
         shown_low = f"{low:.0%}" if fixed else f"{low:.3g}"
         shown_high = f"{high:.0%}" if fixed else f"{high:.3g}"
-        colour = CLASS_COLOURS[4] if k == 0 else CLASS_COLOURS[5]  # Okabe-Ito blue, vermillion
+        colour = CLASS_COLOURS[1] if k == 0 else CLASS_COLOURS[5]  # Okabe-Ito blue, vermillion
         parts.append(
             f'<rect x="{_MARGIN}" y="{top}" width="{plot_width}" height="{_PANEL_HEIGHT}" '
             'fill="none" stroke="#9ca3af"/>'
@@ -597,7 +597,7 @@ def _boundary_svg(recording: Recording, cells: list[str]) -> str:
     )
 
 
-_COLOUR_NAMES = ("orange", "sky blue", "green", "yellow", "blue", "vermillion", "purple")
+_COLOUR_NAMES = ("orange", "blue", "green", "purple", "sky blue", "vermillion", "yellow")
 
 
 def training_page(recording: Recording, title: str | None = None) -> str:

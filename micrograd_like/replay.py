@@ -53,7 +53,7 @@ BOUNDARY_RESOLUTION = 20
 
 # The Okabe-Ito colours of micrograd_like.plots.CLASS_COLORS, which needs matplotlib; the
 # page draws with them without it. tests/test_replay.py checks that the two agree.
-CLASS_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+CLASS_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 
 
 @dataclass

@@ -240,3 +240,56 @@ def test_without_javascript_the_page_shows_the_last_frame_and_lists_every_step(
         opened.screenshot(f"{kind}-no-js.png")
     finally:
         opened.close()
+
+
+def training_page(tmp_path: Path) -> Path:
+    folder = tmp_path / "run"
+    result = run_cli(
+        "train", "--out", str(folder), "--steps", "12", "--hidden", "4,4", "--no-progress"
+    )
+    assert result.returncode == 0, result.stderr
+    return folder / "training.html"
+
+
+def test_the_training_replay_steps_through_the_recorded_steps(browser, tmp_path):
+    opened = Opened(browser, training_page(tmp_path))
+    try:
+        page, frames = opened.page, opened.frames()
+        assert opened.requests == [opened.url]
+        assert int(page.evaluate("() => document.getElementById('step').max")) + 1 == len(frames)
+        shown = "() => [...document.querySelectorAll('.network')].map((v) => !v.hidden)"
+        cells = (
+            "() => [...document.querySelectorAll('#boundary rect.cell')]"
+            ".map((c) => c.getAttribute('fill'))"
+        )
+        marker = "() => Number(document.getElementById('marker').getAttribute('x1'))"
+        page.locator("h1").click()
+        for k in range(len(frames)):
+            if k:
+                page.keyboard.press("ArrowRight")
+            assert page.locator("#step-title").text_content() == frames[k]["title"]
+            assert page.evaluate(shown) == [j == k for j in range(len(frames))]
+            assert page.evaluate(cells) == frames[k]["boundary"]
+            assert page.evaluate(marker) == pytest.approx(frames[k]["upto"])
+        # The sample's graph: its grad cells follow the recorded steps.
+        page.locator("#step").fill("0")
+        first = page.locator("#graph svg").text_content()
+        page.locator("#step").fill(str(len(frames) - 1))
+        assert page.locator("#graph svg").text_content() != first
+        opened.screenshot("training.png")
+        assert opened.errors == []
+    finally:
+        opened.close()
+
+
+def test_without_javascript_the_replay_shows_its_last_step(browser, tmp_path):
+    opened = Opened(browser, training_page(tmp_path), javascript=False)
+    try:
+        page = opened.page
+        views = page.locator(".network")
+        assert [views.nth(k).is_visible() for k in range(views.count())][-1]
+        assert sum(views.nth(k).is_visible() for k in range(views.count())) == 1
+        assert page.locator(".listing li").count() == views.count()
+        opened.screenshot("training-no-js.png")
+    finally:
+        opened.close()
