@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from micrograd_like import Value
+from micrograd_like import Value, worked_example
 from micrograd_like.datasets import make_moons
 from micrograd_like.nn import MLP
 from micrograd_like.optim import SGD, LinearDecay
+from micrograd_like.pages import explorable, seed_page
 from micrograd_like.plots import DPI, plot_decision_boundary, plot_history
 from micrograd_like.train import fit
 from micrograd_like.viz import draw_dot
@@ -23,13 +24,7 @@ IMAGES = Path(__file__).parent / "images"
 
 def neuron_diagram() -> None:
     """The lecture's neuron after backward."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    o, [w1, w2, b] = lecture_neuron()
     o.backward()
     # Both styles: the compact one fits the README's column with its labels readable.
     draw_dot(o, params=[w1, w2, b]).save(IMAGES / "neuron.svg")
@@ -75,8 +70,56 @@ def moons_training() -> None:
         figure.savefig(IMAGES / name, dpi=DPI, metadata={"Software": None})
 
 
+PAGES = Path(__file__).parent / "pages"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def lecture_neuron() -> tuple[Value, list[Value]]:
+    """Karpathy's neuron, o = tanh(x1*w1 + x2*w2 + b), and its parameters."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o, [w1, w2, b]
+
+
+def pages() -> dict[str, str]:
+    """The pages docs/pages/ holds, by file name: the neuron's and the report's example."""
+    o, params = lecture_neuron()
+    return {
+        "neuron.html": explorable(o, params),
+        "seed.html": seed_page(worked_example.run()),
+    }
+
+
+def page_screenshots() -> None:
+    """Screenshots of the pages for the README, taken in headless Chromium (playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        # 1,100 px wide, the step's text beside the diagram; shown in GitHub's 830 px column,
+        # the page's 16 px text is 12 px.
+        page = browser.new_page(viewport={"width": 1100, "height": 560})
+        page.goto((PAGES / "neuron.html").resolve().as_uri())
+        for _ in range(8):  # into the backward pass, inside the sum
+            page.keyboard.press("ArrowRight")
+        page.screenshot(path=str(SCREENSHOTS / "explorable.png"))
+        page.close()
+        browser.close()
+
+
 if __name__ == "__main__":
     IMAGES.mkdir(exist_ok=True)
     neuron_diagram()
     moons_training()
-    print(f"wrote {sorted(p.name for p in IMAGES.iterdir())}")
+    PAGES.mkdir(exist_ok=True)
+    for name, source in pages().items():
+        (PAGES / name).write_text(source, encoding="utf-8")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page_screenshots()
+    print(f"wrote {sorted(p.name for p in [*IMAGES.iterdir(), *PAGES.iterdir()])}")

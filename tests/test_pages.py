@@ -5,10 +5,12 @@ What a browser does with them is tests/test_pages_browser.py.
 
 import base64
 import hashlib
+import importlib.util
 import json
 import re
 import time
 from html import escape
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +217,20 @@ def test_a_page_at_the_size_guard_stays_under_2_mb(name):
     seconds = time.perf_counter() - started
     print(f"{name}: {len(page.encode()):,} bytes in {seconds:.2f} s")
     assert len(page.encode()) < 2_000_000
+
+
+def test_the_pages_in_docs_are_what_make_images_writes():
+    from micrograd_like.viz import find_renderer
+
+    command = find_renderer()
+    if command is None or "graphviz-pure" not in Path(command[0]).name:
+        pytest.skip("the committed pages were laid out by graphviz-pure; another dot differs")
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_images", root / "docs" / "make_images.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, source in module.pages().items():
+        # Run `python docs/make_images.py` after changing a page.
+        assert (root / "docs" / "pages" / name).read_text(encoding="utf-8") == source, name
