@@ -45,6 +45,7 @@ __all__ = [
     "OKABE_ITO",
     "RESOLUTION",
     "SCORE_COLORMAP",
+    "in_notebook",
     "plot_decision_boundary",
     "plot_history",
 ]
@@ -135,7 +136,7 @@ def _pyplot() -> Any:
     try:
         import matplotlib
 
-        if matplotlib.get_backend().lower() == "agg" or not _in_notebook():
+        if matplotlib.get_backend().lower() == "agg" or not in_notebook():
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
     except ImportError as error:
@@ -143,13 +144,22 @@ def _pyplot() -> Any:
     return plt
 
 
-def _in_notebook() -> bool:
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel, which shows figures and images inline.
+
+    True under ipykernel's shell (JupyterLab, Notebook, VS Code) or a subclass
+    of it (Google Colab's); False in a script, a terminal IPython, or when
+    IPython is not installed.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
         return False
     shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    # By name, not isinstance: importing ipykernel to compare would cost a second here.
+    return shell is not None and any(
+        kind.__name__ == "ZMQInteractiveShell" for kind in type(shell).__mro__
+    )
 
 
 def _finish(figure: Any) -> None:

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -306,6 +307,7 @@ def fit(
     progress: bool = True,
     callbacks: Sequence[Callable[[StepInfo], bool | None]] = (),
     seed: int | None = None,
+    live: bool | int = False,
 ) -> History:
     """Trains model on (X, y) and returns the history.
 
@@ -332,8 +334,17 @@ def fit(
         schedule: A learning-rate schedule, stepped after each update.
         progress: Show a tqdm progress bar (if tqdm is installed).
         callbacks: Called after each step with a `StepInfo`; returning True
-            stops training.
+            stops training. A callback with a ``close()`` method has it called
+            once when training ends, however it ends (a `micrograd_like.live.LiveView`
+            shows its last step then).
         seed: Seeds the choice of mini-batches.
+        live: Show training as it runs (`micrograd_like.live.LiveView`): in a
+            Jupyter kernel, the loss curve, the decision boundary (2-D inputs,
+            a named loss) and the network, redrawn in place in the cell's
+            output. True redraws as often as keeps drawing to about half of the
+            time; a whole number k redraws every k steps; both redraw once more
+            at the end. Outside a kernel nothing is drawn, and one line sums the
+            run up when it ends, even with ``progress=False``: live was asked for.
 
     Returns:
         The `History`.
@@ -356,6 +367,12 @@ def fit(
     rng = random.Random(validate.seed(seed, "seed", "fit"))
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     targets = check_targets(y, loss, "fit")
+    if live is not False:
+        # Here, not at the top: live imports plots, which imports this module.
+        from micrograd_like.live import LiveView
+
+        # First, so that it sees the step at which another callback stops training.
+        callbacks = [LiveView(X, y, loss=loss, every=_live_every(live)), *callbacks]
     history = History()
     bar = _progress_bar(steps, progress)
     try:
@@ -386,4 +403,20 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        for callback in callbacks:
+            close = getattr(callback, "close", None)
+            if callable(close):
+                close()
     return history
+
+
+def _live_every(live: object) -> int | None:
+    """The ``every`` of `micrograd_like.live.LiveView` for fit's ``live``: None for True."""
+    if live is True:
+        return None
+    if isinstance(live, bool) or not isinstance(live, numbers.Integral):
+        raise TypeError(
+            "fit: live must be True, False or a whole number >= 1 (steps between redraws), "
+            f"got {type(live).__name__}: {validate.shown(live)}"
+        )
+    return validate.count(live, "live", "fit")
