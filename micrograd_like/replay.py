@@ -75,6 +75,9 @@ class Snapshot:
     graph: dict[str, Any] = field(default_factory=dict)
 
 
+_UNDECIDED = "#d1d5db"  # grey: where the model's outputs are not finite numbers
+
+
 def _tint(colour: str, amount: float) -> str:
     """Colour mixed with white: amount 1 is the colour, 0 is white."""
     rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
@@ -180,6 +183,8 @@ class Recording:
 
     def _colour(self, scores: list[float]) -> str:
         """The predicted class's colour, paler the less sure the model is."""
+        if not all(math.isfinite(s) for s in scores):
+            return _UNDECIDED  # a model that overflows here predicts nothing
         if len(scores) == 1:
             k, sure = int(scores[0] > 0), math.tanh(abs(scores[0]))
         else:

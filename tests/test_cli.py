@@ -270,7 +270,7 @@ def test_train_with_mse_reports_no_accuracy_and_writes_every_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "training accuracy: none (mse fits the labels as numbers)" in result.stdout
     written = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert written == ["decision_boundary.png", "loss_curve.png", "model.json"]
+    assert written == ["decision_boundary.png", "loss_curve.png", "model.json", "training.html"]
 
 
 @pytest.mark.parametrize(
@@ -431,7 +431,7 @@ def test_train_writes_its_files_even_when_nobody_reads_the_report(tmp_path):
     process.stderr.close()
     assert status == 0, stderr
     names = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert names == ["decision_boundary.png", "loss_curve.png", "model.json"]
+    assert names == ["decision_boundary.png", "loss_curve.png", "model.json", "training.html"]
 
 
 @pytest.mark.parametrize(

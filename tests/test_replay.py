@@ -9,7 +9,7 @@ from micrograd_like import gradients, topological_order
 from micrograd_like.datasets import make_blobs, make_moons
 from micrograd_like.nn import MLP
 from micrograd_like.replay import BOUNDARY_RESOLUTION, CLASS_COLOURS, Recording
-from micrograd_like.train import check_targets, fit, sample_loss
+from micrograd_like.train import History, StepInfo, check_targets, fit, sample_loss
 from tests.cli import run_cli
 
 
@@ -136,3 +136,15 @@ def test_train_out_writes_the_replay_under_5_mb(tmp_path):
     assert [f["title"] for f in frames][:3] == ["Step 1 of 40", "Step 2 of 40", "Step 4 of 40"]
     assert frames[-1]["title"] == "Step 40 of 40"
     assert "training.html" in result.stdout
+
+
+def test_where_the_model_overflows_the_boundary_is_grey_not_an_error():
+    X, y = make_moons(n=20, noise=0.1, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    for p in model.parameters():
+        p.data = 1e308 if p.data > 0 else -1e308  # inf - inf somewhere in the plane: NaN
+    recording = Recording(X, y, every=1)
+    recording(StepInfo(1, 1.0, None, model, History(loss=[1.0], accuracy=[None], lr=[0.1])))
+    cells = recording.snapshots[0].boundary
+    assert "#d1d5db" in cells
+    assert len(cells) == BOUNDARY_RESOLUTION**2
