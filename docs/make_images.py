@@ -7,6 +7,7 @@ script saves them at `micrograd_like.plots.DPI`.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from micrograd_like.nn import MLP
 from micrograd_like.optim import SGD, LinearDecay
 from micrograd_like.pages import explorable, seed_page
 from micrograd_like.plots import DPI, plot_decision_boundary, plot_history
+from micrograd_like.replay import Recording
 from micrograd_like.train import fit
 from micrograd_like.viz import draw_dot
 
@@ -109,8 +111,31 @@ def page_screenshots() -> None:
         for _ in range(8):  # into the backward pass, inside the sum
             page.keyboard.press("ArrowRight")
         page.screenshot(path=str(SCREENSHOTS / "explorable.png"))
+        page.goto((PAGES / "seed.html").resolve().as_uri())
+        page.locator("#step").fill("40")
+        page.locator("#step").dispatch_event("input")
+        page.evaluate("document.querySelector('#controls').scrollIntoView()")
+        page.screenshot(path=str(SCREENSHOTS / "seed.png"))
+        with tempfile.TemporaryDirectory() as folder:
+            replay = Path(folder) / "training.html"
+            training_replay().save(replay)
+            page.set_viewport_size({"width": 1100, "height": 760})
+            page.goto(replay.resolve().as_uri())
+            page.locator("#step").fill("10")
+            page.locator("#step").dispatch_event("input")
+            page.screenshot(path=str(SCREENSHOTS / "training.png"))
         page.close()
         browser.close()
+
+
+def training_replay() -> Recording:
+    """A replay of a short run on the moons, with a model small enough to draw its graph."""
+    X, y = make_moons(n=100, noise=0.1, seed=0)
+    recording = Recording(X, y, loss="hinge", every=3)
+    model = MLP(2, [4, 4, 1], seed=0)
+    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.5), steps=60,
+        progress=False, callbacks=[recording])  # fmt: skip
+    return recording
 
 
 if __name__ == "__main__":
