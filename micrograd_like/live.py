@@ -67,9 +67,9 @@ again at every update, and the time to render grows with its pixels.
 RESOLUTION = 25
 """Grid points a side of the live decision boundary (625 forward passes per update).
 
-Half of `micrograd_like.plots.RESOLUTION`: a quarter of the forward passes,
-and the plot interpolates between them, so a boundary that is still moving
-looks the same.
+Half of `micrograd_like.plots.RESOLUTION`, for a quarter of the forward
+passes; the plot interpolates between grid points, so the boundary stays a
+smooth line (notebook 03 draws its boundaries at 25 too).
 """
 
 _T = TypeVar("_T")
@@ -79,8 +79,9 @@ class LiveView:
     """A `fit` callback that shows training as it runs, in place, in a Jupyter kernel.
 
     See the module's docstring for what it shows, when, and what it does
-    outside a kernel. A view can serve several runs of fit, one after
-    another: a run's first step starts a new view in the cell it runs in.
+    outside a kernel. fit calls it after each step, and `close` when training
+    ends. A view can serve several runs of fit, one after another: a run's
+    first step starts a new view in the cell it runs in.
 
     Args:
         X: The inputs, to draw the decision boundary over; None for no boundary.
@@ -92,6 +93,10 @@ class LiveView:
         every: Redraw every this many steps; None to redraw as often as keeps
             drawing to about half of the time.
         resolution: Grid points a side of the boundary (see `RESOLUTION`).
+
+    Attributes:
+        every: The steps between redraws, or None (see above).
+        resolution: Grid points a side of the boundary.
 
     Raises:
         ValueError: If only one of X and y is given, they differ in length, the
@@ -124,8 +129,8 @@ class LiveView:
             )
         self.every = None if every is None else validate.count(every, "every", who)
         self.resolution = validate.count(resolution, "resolution", who, minimum=2)
-        self.loss = loss
-        self.X, self.y = X, y
+        self._loss = loss
+        self._data = (X, y)
         self._in_kernel = plots.in_notebook()
         self._last: StepInfo | None = None  # the last step seen, until close()
         self._drawn_step = 0  # the step the view shows; 0 before the first draw
@@ -213,7 +218,7 @@ class LiveView:
 
     def _boundary_data(self) -> tuple[Sequence[Sequence[float]], Sequence[float], str] | None:
         """X, y and the loss's name when the boundary can be drawn: 2-D inputs, a named loss."""
-        X, y, loss = self.X, self.y, self.loss
+        (X, y), loss = self._data, self._loss
         if X is None or y is None or not isinstance(loss, str):
             return None
         if any(len(row) != 2 for row in X):

@@ -259,3 +259,20 @@ def test_the_network_view_is_only_drawn_for_an_mlp(kernel):
     history = History(loss=[0.5], accuracy=[None], lr=[0.1], seconds=[0.01])
     view(StepInfo(1, 0.5, None, NotAnMLP(), history))
     assert len(kernel.handles) == 1  # the figure alone, and no warning (pytest's are errors)
+
+
+@pytest.mark.parametrize(
+    ("shell", "expected"),
+    [
+        (None, False),  # plain Python: no IPython shell
+        (type("TerminalInteractiveShell", (), {})(), False),  # IPython in a terminal
+        (type("ZMQInteractiveShell", (), {})(), True),  # a Jupyter kernel
+        # Google Colab's shell subclasses the kernel's.
+        (type("Shell", (type("ZMQInteractiveShell", (), {}),), {})(), True),
+    ],
+)
+def test_in_notebook_is_true_in_a_kernel_and_under_a_subclass_of_its_shell(
+    monkeypatch, shell, expected
+):
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    assert plots.in_notebook() is expected
