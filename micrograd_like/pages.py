@@ -390,6 +390,9 @@ def _natural_width(svg: str) -> float:
     return float(width.removesuffix("pt")) * 4 / 3
 
 
+_SIDE_BY_SIDE_WIDTH = 800  # px: a graph wider than this gets the page's whole width
+
+
 def _controls_html() -> str:
     """The slider and its buttons, hidden until the script shows them."""
     return """<div id="controls" hidden>
@@ -402,9 +405,11 @@ def _controls_html() -> str:
 
 
 def _explorer_html(svg: str) -> str:
+    # A wide graph takes the page's width, with the step's text above it rather than beside.
+    layout = "explorer stacked" if _natural_width(svg) > _SIDE_BY_SIDE_WIDTH else "explorer"
     return (
         _controls_html()
-        + f"""<div class="explorer">
+        + f"""<div class="{layout}">
 <div id="graph"><div style="max-width: {1.6 * _natural_width(svg):.0f}px">{svg}</div></div>
 <div class="side" hidden>
 <section id="explain" aria-live="polite">
