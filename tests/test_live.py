@@ -276,3 +276,29 @@ def test_in_notebook_is_true_in_a_kernel_and_under_a_subclass_of_its_shell(
 ):
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
     assert plots.in_notebook() is expected
+
+
+def test_fit_closes_each_callback_that_has_close_once_however_training_ends():
+    class Recorder:
+        def __init__(self):
+            self.steps, self.closed = [], 0
+
+        def __call__(self, info):
+            self.steps.append(info.step)
+
+        def close(self):
+            self.closed += 1
+
+    def fails_at_step_2(outputs, target):
+        if len(recorder.steps) == 1:
+            raise RuntimeError("boom")
+        return (outputs[0] - target) ** 2
+
+    recorder = Recorder()
+    fit(MLP(2, [3, 1], seed=0), X, Y, steps=3, progress=False, callbacks=[recorder])
+    assert (recorder.steps, recorder.closed) == ([1, 2, 3], 1)
+    recorder = Recorder()
+    with pytest.raises(RuntimeError, match="boom"):
+        fit(MLP(2, [3, 1], seed=0), X, Y, loss=fails_at_step_2, steps=3, progress=False,
+            callbacks=[recorder])  # fmt: skip
+    assert (recorder.steps, recorder.closed) == ([1], 1)
