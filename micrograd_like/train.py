@@ -196,8 +196,7 @@ def sample_loss(
     value = loss_of(outputs, target)
     if not isinstance(value, Value):
         raise TypeError(
-            f"fit: loss(outputs, target) must return a Value, "
-            f"got {type(value).__name__}: {value!r}"
+            f"fit: loss(outputs, target) must return a Value, got {type(value).__name__}: {value!r}"
         )
     return value, outputs
 

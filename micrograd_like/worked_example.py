@@ -37,6 +37,7 @@ from micrograd_like.losses import clamped_log
 
 __all__ = [
     "DEFAULT_LR",
+    "DISPLAY_NAMES",
     "INPUTS",
     "PARAMETER_NAMES",
     "REPORT_PARAMETERS",
@@ -92,8 +93,10 @@ INPUTS: Mapping[str, float] = {"x1": 0.5, "x2": -0.5, "y": 1.0}
 DEFAULT_LR = 0.5
 """The report gives no learning rate; this is ours, and every output says so."""
 
-# How the report writes each name: w11_1 -> w11(1).
-_DISPLAY = {name: f"{name.rsplit('_', 1)[0]}({name.rsplit('_', 1)[1]})" for name in PARAMETER_NAMES}
+DISPLAY_NAMES = {
+    name: f"{name.rsplit('_', 1)[0]}({name.rsplit('_', 1)[1]})" for name in PARAMETER_NAMES
+}
+"""Each parameter's name as the report writes it, by its name in code: w11_1 -> w11(1)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def build_network(
         ValueError: If a parameter is missing or unknown.
     """
     _check_parameters(params)
-    p = {name: Value(params[name], label=_DISPLAY[name]) for name in PARAMETER_NAMES}
+    p = {name: Value(params[name], label=DISPLAY_NAMES[name]) for name in PARAMETER_NAMES}
     x1 = Value(inputs["x1"], label="x1")
     x2 = Value(inputs["x2"], label="x2")
     y = Value(inputs["y"], label="y")
@@ -425,7 +428,7 @@ def sections(ex: WorkedExample) -> list[Section]:
     )
     product_rows = tuple(
         (
-            _DISPLAY[r.param],
+            DISPLAY_NAMES[r.param],
             f"{r.upstream_name} = {_num(r.upstream)}",
             f"{r.activation_name} = {_num(r.activation_derivative)}",
             f"{r.input_name} = {_num(r.input)}",
@@ -436,7 +439,7 @@ def sections(ex: WorkedExample) -> list[Section]:
     )
     update_rows = tuple(
         (
-            _DISPLAY[name],
+            DISPLAY_NAMES[name],
             _num(ex.params[name]),
             _num(ex.grads[name]),
             _num(ex.lr * ex.grads[name]),
