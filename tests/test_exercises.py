@@ -5,6 +5,7 @@ is diagnosed with its catalogue id. Right ones, in three styles, pass.
 """
 
 import math
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def sigmoid(a):
 
 # -- rules --------------------------------------------------------------------------------
 
-WRONG_RULES = {
+WRONG_RULES: dict[str, list[tuple[str, Any]]] = {
     "forward-wrong": [
         ("tanh", lambda a: (math.sinh(a), 1 - math.tanh(a) ** 2)),
         ("exp", lambda a: (math.exp(a) - 1, math.exp(a))),
@@ -167,7 +168,7 @@ def iterative(root):
         node.grad = 0.0
     root.grad = 1.0
     for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
 
 
@@ -177,7 +178,7 @@ def recursive(root):
         node.grad = 0.0
     root.grad = 1.0
     for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
 
 
@@ -204,7 +205,7 @@ def kahn(root):
     ready = [root]
     while ready:
         node = ready.pop()
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
             parents[child] -= 1
             if parents[child] == 0:
@@ -228,14 +229,14 @@ def overwrites_iterative(root):
     order = topological_order(root)
     root.grad = 1.0
     for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad = node.grad * local
 
 
 def overwrites_dict(root):
     grads = {root: 1.0}
     for node in reversed(topological_order(root)):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             grads[child] = grads.get(node, 0.0) * local
     for node, grad in grads.items():
         node.grad = grad
@@ -246,7 +247,7 @@ def wrong_order_bfs(root):
     queue, seen = [root], {root}
     while queue:
         node = queue.pop(0)
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
             if child not in seen:
                 seen.add(child)
@@ -259,7 +260,7 @@ def wrong_order_depth_first(root):
 
     def visit(node):
         seen.add(node)
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
         for child in node.inputs:
             if child not in seen:
@@ -270,7 +271,7 @@ def wrong_order_depth_first(root):
 
 def not_seeded(root):
     for node in reversed(topological_order(root)):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
 
 
@@ -284,7 +285,7 @@ def recursive_accumulate(root, seed=True):
     if seed:
         root.grad = 1.0
     for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
 
 
@@ -292,7 +293,7 @@ def no_upstream(root):
     order = topological_order(root)
     root.grad = 1.0
     for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += local
 
 
@@ -300,7 +301,7 @@ def no_upstream_micrograd(root):
     order = topo(root)
     root.grad = 1.0
     for node in reversed(order):
-        for child, local in zip(node._prev, node.local_grads, strict=True):
+        for child, local in zip(node._prev, node.local_grads or (), strict=True):
             child.grad = child.grad + local * 1.0
 
 
@@ -308,7 +309,7 @@ def revisits_recursive(root):
     root.grad = 1.0
 
     def walk(node):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
             walk(child)
 
@@ -320,7 +321,7 @@ def revisits_paths(root):
 
     def walk(node, product):
         node.grad += product
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             walk(child, product * local)
 
     walk(root, 1.0)
@@ -329,7 +330,7 @@ def revisits_paths(root):
 def not_reset(root):
     root.grad = 1.0
     for node in reversed(topological_order(root)):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads or (), strict=True):
             child.grad += node.grad * local
 
 
