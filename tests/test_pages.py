@@ -20,17 +20,7 @@ from micrograd_like.nn import MLP
 from micrograd_like.pages import explorable, seed_page
 from micrograd_like.viz import DEFAULT_MAX_NODES, backprop_steps, draw_dot
 from tests.cli import run_cli
-
-
-def neuron():
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [w1, w2, b]
+from tests.graphs import lecture_neuron
 
 
 def page_data(page: str) -> dict:
@@ -49,7 +39,7 @@ def seed() -> str:
 
 
 def test_backward_steps_end_at_what_backward_computes_and_touch_no_grad():
-    o, _ = neuron()
+    o, _ = lecture_neuron()
     steps = backward_steps(o)
     assert steps[0].operation is None
     assert steps[0].grads == {o: 1.0}
@@ -60,7 +50,7 @@ def test_backward_steps_end_at_what_backward_computes_and_touch_no_grad():
 
 
 def test_the_page_loads_nothing_and_its_policy_allows_only_its_own_script():
-    o, params = neuron()
+    o, params = lecture_neuron()
     page = explorable(o, params)
     # No address to fetch: the only URLs are the SVG's XML namespaces.
     assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
@@ -79,7 +69,7 @@ def test_the_page_loads_nothing_and_its_policy_allows_only_its_own_script():
 
 
 def test_the_frames_are_the_inputs_each_operation_forward_the_seed_each_backward_and_a_summary():
-    o, params = neuron()
+    o, params = lecture_neuron()
     frames = page_data(explorable(o, params))["frames"]
     operations = sum(1 for v in topological_order(o) if v.inputs)
     assert len(frames) == 1 + operations + 1 + operations + 1
@@ -94,7 +84,7 @@ def test_the_frames_are_the_inputs_each_operation_forward_the_seed_each_backward
 
 
 def test_each_backward_step_writes_out_its_chain_rule_product():
-    o, params = neuron()
+    o, params = lecture_neuron()
     lines = all_lines(explorable(o, params))
     assert "do/dn = do/do \u00d7 do/dn = 1 \u00d7 0.5 = 0.5" in lines
     assert "do/dw1 = do/dn \u00d7 dn/dw1 = 0.5 \u00d7 2 = 1" in lines
@@ -113,7 +103,7 @@ def test_a_value_used_twice_adds_up_and_says_so():
 
 
 def test_the_cells_each_frame_sets_end_at_the_last_frames_numbers():
-    o, params = neuron()
+    o, params = lecture_neuron()
     page = explorable(o, params)
     data = page_data(page)
     shown: dict[str, object] = {}
@@ -139,7 +129,7 @@ def test_the_cells_each_frame_sets_end_at_the_last_frames_numbers():
 
 
 def test_the_page_leaves_every_grad_as_it_was():
-    o, params = neuron()
+    o, params = lecture_neuron()
     o.backward()
     before = {v: v.grad for v in topological_order(o)}
     explorable(o, params)
@@ -183,7 +173,7 @@ def test_the_cli_writes_the_seed_page_and_a_formulas_page(tmp_path, seed):
 
 
 def test_only_a_diagram_draw_dot_drew_saves_as_a_page(tmp_path):
-    o, params = neuron()
+    o, params = lecture_neuron()
     draw_dot(o, params=params).save(tmp_path / "full.html")
     assert "Backpropagation through o" in (tmp_path / "full.html").read_text()
     frame = next(backprop_steps(o))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_like import Value
 from micrograd_like.viz import draw_dot
 from tests.cli import run_cli
+from tests.graphs import lecture_neuron
 
 
 def chromium() -> str | None:
@@ -109,14 +109,8 @@ class Opened:
 
 
 def neuron_page(tmp_path: Path) -> Path:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return draw_dot(o, params=[w1, w2, b]).save(tmp_path / "neuron.html")
+    o, params = lecture_neuron()
+    return draw_dot(o, params=params).save(tmp_path / "neuron.html")
 
 
 def seed_page(tmp_path: Path) -> Path:
