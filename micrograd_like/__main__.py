@@ -31,6 +31,7 @@ from micrograd_like.files import cannot_write, write_atomic, write_json
 from micrograd_like.formula import FormulaError, build_formula, variable_name
 from micrograd_like.train import LOSSES, History, check_targets
 from micrograd_like.validate import shown
+from micrograd_like.worksheet import DEFAULT_PROBLEMS, MAX_PROBLEMS
 
 TRACEBACK_VARIABLE = "MICROGRAD_LIKE_TRACEBACK"
 """Set it to 1 to see the traceback of an unexpected error (a bug to report)."""
@@ -120,6 +121,10 @@ def _point_count(text: str) -> int:
 
 def _seed_steps(text: str) -> int:
     return _whole_number(text, 1, MAX_SEED_STEPS)
+
+
+def _problem_count(text: str) -> int:
+    return _whole_number(text, 1, MAX_PROBLEMS)
 
 
 def _layer_sizes(text: str) -> list[int]:
@@ -282,6 +287,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="write the plots and model.json here (default: no files)"
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    worksheet = commands.add_parser(
+        "worksheet",
+        formatter_class=_HelpFormatter,
+        help="per-student worksheets: small graphs to backpropagate by hand, and their keys",
+        description="Make a student's worksheet: small random graphs with a blank for each "
+        "value's data and grad. The same ID always gives the same sheet; --answers gives "
+        "its key, computed by the engine. With --class, one sheet and one key per student.",
+    )
+    # One of the two is required: _run_worksheet says so (a required group would refuse
+    # `worksheet` alone, which is how the tests find the command's parser).
+    who = worksheet.add_mutually_exclusive_group()
+    who.add_argument(
+        "--student", metavar="ID",
+        help="the student's ID: 1 to 64 letters, digits, '.', '_' and '-', starting with a "
+        "letter or digit; it seeds the sheet",
+    )  # fmt: skip
+    who.add_argument(
+        "--class", dest="class_list", metavar="FILE",
+        help="a class list, one ID a line (blank lines and # comments ignored): writes "
+        "ID.sheet.md and ID.key.md (or .html) for every student into the directory -o DIR",
+    )  # fmt: skip
+    worksheet.add_argument(
+        "--problems", type=_problem_count, default=DEFAULT_PROBLEMS, metavar="N",
+        help=f"problems on the sheet, at most {MAX_PROBLEMS}",
+    )  # fmt: skip
+    worksheet.add_argument(
+        "--answers", action="store_true", help="write the key instead of the sheet"
+    )
+    worksheet.add_argument(
+        "--format", choices=("markdown", "html"),
+        help="markdown, or html: one printable file with a diagram of each problem "
+        "(needs the viz extra) (default: html if -o ends in .html, else markdown)",
+    )  # fmt: skip
+    worksheet.add_argument(
+        "-o", "--output", metavar="FILE|DIR",
+        help="with --student, the file to write (default: print it); with --class, the "
+        "directory to write the files in (made if missing; required)",
+    )  # fmt: skip
 
     # Its options are bench's own, added by _run_bench once bench is imported; until then
     # this parser only names the command, and hands bench all that follows it (--help too).
@@ -589,6 +633,88 @@ def _save_training(out: Path, model: nn.MLP, X: Any, y: Any, loss: str, history:
         _write(out / name, data)
 
 
+CLASS_LIST_BYTES = 1_000_000
+"""The largest class list ``worksheet --class`` reads."""
+
+
+def _class_list(path: str, parser: argparse.ArgumentParser) -> list[str]:
+    """The IDs of a class list file; a usage error, naming the line, if it is not one."""
+    from micrograd_like.worksheet import read_class
+
+    where = f"argument --class: {shown(path)}"
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(CLASS_LIST_BYTES + 1)
+    except OSError as error:
+        parser.error(f"{where}: cannot read it: {error.strerror or error}")
+    if len(data) > CLASS_LIST_BYTES:
+        parser.error(f"{where}: a class list is at most {CLASS_LIST_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        parser.error(f"{where}: not UTF-8 text")
+    try:
+        return read_class(text)
+    except ValueError as error:
+        parser.error(f"{where}: {error}")
+
+
+def _run_worksheet(args: argparse.Namespace) -> int:
+    from micrograd_like import worksheet
+
+    parser: argparse.ArgumentParser = args.command_parser
+    if args.student is None and args.class_list is None:
+        parser.error("one of the arguments --student --class is required")
+    output_format = args.format
+    if output_format is None:
+        suffix = "" if args.output is None else Path(args.output).suffix.lower()
+        output_format = "html" if suffix in (".html", ".htm") else "markdown"
+    render = worksheet.to_html if output_format == "html" else worksheet.to_markdown
+    if args.class_list is None:
+        try:
+            student = worksheet.check_student(args.student)
+        except ValueError as error:
+            parser.error(f"argument --student: {error}")
+        target = None if args.output is None else _output_file(args.output, parser, "-o/--output")
+        text = _sheet(render, student, args.problems, args.answers)
+        if target is None:
+            _say(text.rstrip("\n"))
+        else:
+            _write(target, text)
+            _say(f"wrote {target}")
+        return 0
+    if args.answers:
+        parser.error("argument --answers: --class writes every student's key already")
+    if args.output is None:
+        parser.error("argument --class: give the directory to write the sheets in with -o DIR")
+    students = _class_list(args.class_list, parser)
+    extension = "html" if output_format == "html" else "md"
+    names = [name for s in students for name in worksheet.file_names(s, extension)]
+    # Every sheet is made before any is written: a failure leaves no half-written class.
+    files = [
+        _sheet(render, student, args.problems, answers)
+        for student in students
+        for answers in (False, True)
+    ]
+    folder = _output_folder(args.output, names, parser, "-o/--output")
+    for name, text in zip(names, files, strict=True):
+        _write(folder / name, text)
+    _say(f"wrote {len(students)} sheets and {len(students)} keys to {folder}")
+    return 0
+
+
+def _sheet(render: Callable[..., str], student: str, count: int, answers: bool) -> str:
+    """A sheet or key; without the viz extra or a renderer, a one-line failure."""
+    from micrograd_like import worksheet
+
+    try:
+        return render(student, worksheet.problems(student, count), answers=answers)
+    except ImportError as error:
+        raise CommandError(str(error).splitlines()[0]) from None
+    except RuntimeError as error:  # viz's RenderError: no program to draw the diagrams with
+        raise CommandError(str(error).splitlines()[0]) from None
+
+
 def _run_seed(lr: float, steps: int, output_format: str) -> str:
     example = worked_example.run(lr=lr, steps=steps)
     if output_format == "html":
@@ -621,6 +747,8 @@ def _commands(argv: Sequence[str] | None) -> int:
         command_parser.error(f"unrecognized arguments: {shown(' '.join(rest))}")
     if args.command == "train":
         return _run_train(args)
+    if args.command == "worksheet":
+        return _run_worksheet(args)
     if args.command is None:
         _say(_run_seed(worked_example.DEFAULT_LR, 1, "text"))
     elif args.output is None:

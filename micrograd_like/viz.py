@@ -77,6 +77,7 @@ from micrograd_like.nn import Layer, Module, Neuron
 from micrograd_like.recording import ModuleCall
 
 __all__ = [
+    "BLANK_WIDTH",
     "DEFAULT_MAX_NODES",
     "DISPLAY_MAX_NODES",
     "FANOUT_LIMIT",
@@ -364,11 +365,27 @@ class _Style:
     highlight: Value | None
     params: Mapping[Value, str]
     root: Value
+    # backprop_steps: the highlighted operation is the running step, its edges red once it
+    # has passed its grad on; draw_dot's highlight= only outlines the box.
+    running_step: bool = True
+    blank: bool = False  # a worksheet's diagram: the data of operations and every grad empty
 
 
 def number_text(x: float, precision: int = 4) -> str:
     """A number as the diagrams show it, to ``precision`` significant digits."""
     return f"{x + 0.0:.{precision}g}"  # + 0.0 turns -0.0 into 0.0
+
+
+BLANK_WIDTH = 84
+"""The width, in points, of a blank data or grad cell of ``draw_dot(blank=True)``: room to write."""
+
+
+def _blank_cell(name: str, attrs: str = "") -> str:
+    """An empty cell to write a number in, named in small grey type at its left."""
+    return (
+        f'<td{attrs} width="{BLANK_WIDTH}" height="24" align="left">'
+        f'<font color="#6b7280" point-size="8">{name}</font></td>'
+    )
 
 
 def _role(node: Value, style: _Style) -> str:
@@ -411,8 +428,13 @@ def _value_label(
     cells = []
     if name:
         cells.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
-    cells.append(f"<td>data {number_text(node.data, style.precision)}</td>")
-    if grad is None:
+    if style.blank and node.inputs:
+        cells.append(_blank_cell("data"))
+    else:
+        cells.append(f"<td>data {number_text(node.data, style.precision)}</td>")
+    if style.blank:
+        cells.append(_blank_cell("grad"))
+    elif grad is None:
         cells.append(f'<td bgcolor="{NOT_COMPUTED_COLOUR}"><i>grad not computed</i></td>')
     else:
         shown = number_text(grad, style.precision)
@@ -617,7 +639,7 @@ def _draw(
         highlighted = node is style.highlight
         # The seed frame outlines the root's box; its operation and edges turn red only once
         # that operation has run and passed its grad on.
-        running = highlighted and style.passed_on(node)
+        running = highlighted and style.running_step and style.passed_on(node)
         attrs = {"shape": "plain"}
         if role == "output" or highlighted:
             attrs = {"shape": "box", "style": "rounded", "margin": "0.02"}
@@ -868,8 +890,13 @@ def _compact_label(
         top.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
     span = f' colspan="{len(top)}"' if len(top) > 1 else ""
     rows = ["<tr>" + "".join(top) + "</tr>"]
-    rows.append(f"<tr><td{span}>data {number_text(node.data, style.precision)}</td></tr>")
-    if grad is None:
+    if style.blank and node.inputs:
+        rows.append(f"<tr>{_blank_cell('data', span)}</tr>")
+    else:
+        rows.append(f"<tr><td{span}>data {number_text(node.data, style.precision)}</td></tr>")
+    if style.blank:
+        rows.append(f"<tr>{_blank_cell('grad', span)}</tr>")
+    elif grad is None:
         rows.append(f'<tr><td{span} bgcolor="{NOT_COMPUTED_COLOUR}"><i>no grad yet</i></td></tr>')
     else:
         tint = grad_colour(grad, largest)
@@ -902,7 +929,11 @@ def _draw_compact(
         e.source for item in nodes for e in item.edges if level[item.value] - level[e.source] > span
     }
     direction = rankdir or _auto_rankdir(nodes)
-    legend = "edge: local derivative d(out)/d(in)"
+    legend = (
+        "write each value's data and grad in its box"
+        if style.blank
+        else "edge: local derivative d(out)/d(in)"
+    )
     dot = Diagram(
         graph_attr={
             "rankdir": direction,
@@ -968,7 +999,8 @@ def _draw_compact(
             passes_along.setdefault(e.via, []).append(edge["id"])
             if style.local_grads:
                 edge["label"] = "?" if e.local is None else number_text(e.local, style.precision)
-            if e.via is style.highlight and style.passed_on(e.via):  # grad passes along it
+            # The running step's grad passes along it.
+            if e.via is style.highlight and style.running_step and style.passed_on(e.via):
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(use_of(e.source, node), ids[node], **edge)
     dot.drawn = MappingProxyType(
@@ -1217,6 +1249,14 @@ def _real_grad(node: Value) -> float | None:
     return node.grad if node.grad_computed else None
 
 
+def _nothing(node: Value) -> float | None:
+    return None
+
+
+def _never(node: Value) -> bool:
+    return False
+
+
 def draw_dot(
     root: Value,
     rankdir: str | None = None,
@@ -1230,6 +1270,8 @@ def draw_dot(
     local_grads: bool = True,
     precision: int = 4,
     max_nodes: int | None = DEFAULT_MAX_NODES,
+    highlight: Value | None = None,
+    blank: bool = False,
 ) -> Diagram:
     """Draws the computation graph below root.
 
@@ -1265,14 +1307,38 @@ def draw_dot(
             recorded call made (a loss written by hand around the model)
             would be too many to draw one by one, they are drawn as one box
             instead, all but root.
+        highlight: A value of the graph whose box to outline in
+            `HIGHLIGHT_COLOUR`, e.g. the first node whose gradient is wrong.
+            Only the box is marked; its edges and numbers are drawn as usual.
+            In the compact style, a value drawn inside a Σ outlines the Σ.
+        blank: Draw a worksheet's diagram, in either style: the labels,
+            operations and edges, each leaf's data (the givens), and an empty
+            cell, `BLANK_WIDTH` points wide, for every other data and for every
+            grad. Edges carry no local derivatives, and no tint tells a
+            gradient's sign: nothing of the answers is drawn, whether or not
+            backward has run.
 
     Returns:
         The diagram; in Jupyter it shows inline as SVG.
 
     Raises:
         GraphTooLargeError: If more than max_nodes would be drawn.
-        TypeError: If root is not a Value.
-        ValueError: If an argument is not valid, e.g. calls without model.
+        TypeError: If root or highlight is not a Value.
+        ValueError: If an argument is not valid, e.g. calls without model, or
+            a highlight that is not in root's graph.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> x, w = Value(0.5, label="x"), Value(-2.0, label="w")
+        >>> y = x * w
+        >>> y.label = "y"
+        >>> sheet = draw_dot(y, blank=True)
+        >>> "data 0.5" in sheet.source, "data -1" in sheet.source
+        (True, False)
+        >>> y.backward()
+        >>> marked = draw_dot(y, highlight=w)
+        >>> HIGHLIGHT_COLOUR in marked.source
+        True
     """
     if rankdir is not None and rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
@@ -1289,6 +1355,10 @@ def draw_dot(
             "draw_dot: compact=True draws no clusters; give it without calls or forward"
         )
     order = _graph_order(root)
+    if highlight is not None and not isinstance(highlight, Value):
+        raise TypeError(f"draw_dot: highlight must be a Value, got {type(highlight).__name__}")
+    if highlight is not None and highlight not in set(order):
+        raise ValueError(f"draw_dot: highlight {highlight!r} is not in root's graph")
     grouping = _NO_GROUPS
     if model is not None and calls is not None:
         grouping = _module_grouping(order, model, calls, collapse)
@@ -1311,7 +1381,17 @@ def draw_dot(
     names = _param_names(
         params if params is not None or model is None else dict(model.named_parameters())
     )
-    style = _Style(precision, local_grads, _real_grad, _reached, None, names, root)
+    style = _Style(
+        precision,
+        local_grads and not blank,
+        _nothing if blank else _real_grad,
+        _never if blank else _reached,
+        highlight,
+        names,
+        root,
+        running_step=False,
+        blank=blank,
+    )
     if compact:
         dot = _draw_compact(root, order, style, rankdir)
     else:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from micrograd_like.__main__ import build_parser
 
-FUZZED_COMMANDS = ("seed", "graph", "train")
+FUZZED_COMMANDS = ("seed", "graph", "train", "worksheet")
 
 
 def command_parser(command: str) -> argparse.ArgumentParser:
@@ -133,11 +133,39 @@ def paths(root: Path) -> st.SearchStrategy[str]:
     )
 
 
+STUDENTS = st.sampled_from(["ada", "s-042", "Bob.Smith_2", "0"])
+WILD_STUDENTS = st.one_of(
+    JUNK, st.sampled_from(["", "a b", "../x", ".hidden", "x" * 65, "ad\u00e9", "a/b", "-"])
+)
+
+
+def class_lists(root: Path) -> tuple[st.SearchStrategy[str], st.SearchStrategy[str]]:
+    """Class list files: fine ones, and bad ones (a bad ID, a duplicate, empty, binary...)."""
+    files = {
+        "class.txt": "# group A\nada\nbob  # resits\n\ns-042\n",
+        "one.txt": "zoe\n",
+        "bad_id.txt": "ada\nno good\n",
+        "duplicate.txt": "ada\nbob\nADA\n",
+        "empty.txt": "# nobody yet\n\n",
+    }
+    for name, text in files.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "binary.txt").write_bytes(b"\xff\xfe\x00ada")
+    fine = st.sampled_from([str(root / "class.txt"), str(root / "one.txt")])
+    wild = st.one_of(
+        st.sampled_from([str(root / name) for name in [*files, "binary.txt", "missing.txt"]]),
+        st.sampled_from([str(root), "/proc/nope", ""]),
+        JUNK,
+    )
+    return fine, wild
+
+
 # What to fuzz each option with, by its dest: a fine value (None: a valid choice, or
 # the wild one) and a wild one. An option missing here fails the test below.
 def value_strategies(root: Path) -> dict[str, tuple[st.SearchStrategy[object] | None, Wild]]:
     counts = st.integers(1, 5).map(str)
     rates = st.sampled_from(["0.01", "0.1", "0.5", "1", "3"])
+    fine_classes, wild_classes = class_lists(root)
     return {
         "lr": (rates, NUMBERS),
         "steps": (counts, NUMBERS),
@@ -168,6 +196,10 @@ def value_strategies(root: Path) -> dict[str, tuple[st.SearchStrategy[object] | 
         "out": (st.sampled_from([str(root / "run"), str(root / "new" / "run")]), paths(root)),
         "no_progress": (None, st.just(None)),
         "compact": (None, st.just(None)),
+        "student": (STUDENTS, WILD_STUDENTS),
+        "class_list": (fine_classes, wild_classes),
+        "problems": (st.integers(1, 4).map(str), NUMBERS),
+        "answers": (None, st.just(None)),
     }
 
 
@@ -278,6 +310,10 @@ def test_train_follows_the_rule(tmp_path_factory):
     fuzz("train", 20, tmp_path_factory)
 
 
+def test_worksheet_follows_the_rule(tmp_path_factory):
+    fuzz("worksheet", 40, tmp_path_factory)
+
+
 @pytest.mark.parametrize("command", FUZZED_COMMANDS)
 def test_every_option_of_every_command_is_fuzzed(command, tmp_path):
     strategies = value_strategies(tmp_path)
@@ -300,6 +336,8 @@ def test_the_fuzzed_commands_are_all_the_commands_but_bench():
         ["graph", "--set", "x=0.5", "tanh(x)"],
         ["train", "--steps", "2", "--n", "24", "--no-progress", "--noise", "1e300"],
         ["train", "--steps", "2", "--n", "24", "--no-progress", "--lr", "1e300"],
+        ["worksheet", "--student", "ada", "--problems", "20", "--format", "html"],
+        ["worksheet", "--class", "/proc/self/status", "-o", "out"],
     ],
 )
 def test_the_rule_holds_at_known_edges(args, tmp_path):
