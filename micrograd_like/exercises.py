@@ -12,6 +12,8 @@ that does not give the answer away.
 - `check_value` checks a number of the report's worked example, computed by hand.
 - `bug` makes the engine itself commit one of the backward mistakes, and
   `first_wrong` finds the first node whose gradient is wrong, for a bug lab.
+- `solution` and `expect` let an exercise notebook keep its blanks while CI
+  runs it with reference solutions filled in, and fails if one does not pass.
 
 The checkers run the learner's code with a time limit (in the main thread, where
 the system has ``SIGALRM``): a rule or a pass that loops forever is stopped and
@@ -30,8 +32,11 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import dis
+import importlib.util
 import inspect
 import math
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -47,13 +52,16 @@ __all__ = [
     "BACKWARD_MISTAKES",
     "CATALOGUE",
     "RULE_MISTAKES",
+    "SOLUTIONS_VARIABLE",
     "TIME_LIMIT",
     "Report",
     "bug",
     "check_backward",
     "check_rule",
     "check_value",
+    "expect",
     "first_wrong",
+    "solution",
 ]
 
 CATALOGUE: dict[str, str] = {
@@ -155,6 +163,21 @@ def _num(x: float) -> str:
 
 def _close(x: float, y: float, rel: float = 1e-6, abs_: float = 1e-9) -> bool:
     return math.isclose(x, y, rel_tol=rel, abs_tol=abs_)
+
+
+def _is_blank(answer: Any) -> bool:
+    """Whether an exercise's answer is still its blank: ..., None, or a def whose body is ..."""
+    if answer is None or answer is Ellipsis:
+        return True
+    code = getattr(answer, "__code__", None)
+    if code is None:
+        return False
+    ops = [(i.opname, i.argval) for i in dis.get_instructions(code)]
+    ops = [op for op in ops if op[0] not in ("RESUME", "NOP")]  # what a body of ... compiles to
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+_BLANK = "Write your answer in place of the ... and run the cell again."
 
 
 # -- check_rule ---------------------------------------------------------------------------
@@ -259,7 +282,8 @@ def check_rule(name: str, rule: Callable[..., Any]) -> Report:
 
     Returns:
         The `Report`. Its mistake is one of `RULE_MISTAKES`, "raises",
-        "too-slow", "wrong-type" or "other".
+        "too-slow", "wrong-type" or "other". A blank not yet filled in (``...``,
+        None, or a def whose body is ``...``) is "wrong-type".
 
     Raises:
         ValueError: If name is not a primitive of the table.
@@ -270,6 +294,10 @@ def check_rule(name: str, rule: Callable[..., Any]) -> Report:
     """
     if name not in PRIMITIVES:
         raise ValueError(f"check_rule: name must be one of {sorted(PRIMITIVES)}, got {name!r}")
+    if _is_blank(rule):
+        return Report(False, "wrong-type", f"{name}: your rule is still the blank. {_BLANK}")
+    if not callable(rule):
+        return Report(False, "wrong-type", f"{name}: a rule is a function, got {rule!r}.")
     right_rule = PRIMITIVES[name].apply
     assert right_rule is not None  # every row of the table has a rule
     arity = len(inspect.signature(right_rule).parameters)  # the row's inputs: a, or a and b
@@ -664,6 +692,7 @@ def check_backward(fn: Callable[[Value], Any]) -> Report:
     Returns:
         The `Report`. A pass that recurses (and so fails on the deep chain)
         passes with the warning ``recursion-limit`` when it is right otherwise.
+        A blank not yet filled in (a def whose body is ``...``) is "wrong-type".
 
     Example:
         >>> def overwriting(root):
@@ -675,6 +704,10 @@ def check_backward(fn: Callable[[Value], Any]) -> Report:
         >>> check_backward(overwriting).mistake
         'overwrites'
     """
+    if _is_blank(fn):
+        return Report(False, "wrong-type", f"Your backward pass is still the blank. {_BLANK}")
+    if not callable(fn):
+        return Report(False, "wrong-type", f"A backward pass is a function, got {fn!r}.")
     explained: dict[str, int] = {}
     failures: list[tuple[_Probe, Value, list[float], list[float]]] = []
     for probe in _PROBES_BACKWARD:
@@ -804,7 +837,8 @@ def check_value(name: str, value: float | str) -> Report:
             count as decimals written.
 
     Returns:
-        The `Report`; its mistake is "other" or "wrong-type" when it fails.
+        The `Report`; its mistake is "other" or "wrong-type" when it fails
+        (a blank, ``...`` or None, is "wrong-type").
 
     Raises:
         ValueError: If name is not a quantity of the example (the message lists them).
@@ -818,6 +852,9 @@ def check_value(name: str, value: float | str) -> Report:
     numbers = _report_numbers()
     if name not in numbers:
         raise ValueError(f"check_value: name must be one of {', '.join(numbers)}; got {name!r}")
+    if _is_blank(value):
+        return Report(False, "wrong-type", f"{name}: expected a finite number, got {value!r}: "
+                      f"the blank is not filled in yet. {_BLANK}")  # fmt: skip
     try:
         number = float(value) if isinstance(value, str) else value
     except ValueError:
@@ -869,3 +906,85 @@ def _off_factor(name: str, value: float, places: int) -> str:
                         "multiplies."
                     )
     return "Work out the three factors of the product, upstream x sigma'(z) x input, one at a time."
+
+
+# -- notebooks: blanks for learners, reference solutions for CI -----------------------------
+
+SOLUTIONS_VARIABLE = "MICROGRAD_LIKE_SOLUTIONS"
+"""The environment variable that names a solutions file for `solution` and `expect`."""
+
+
+def _solutions_path() -> str | None:
+    return os.environ.get(SOLUTIONS_VARIABLE) or None
+
+
+def solution(name: str, default: Any) -> Any:
+    """The learner's answer, or, when CI asks for it, the reference solution.
+
+    An exercise cell ends with ``answer = solution("answer", answer)``: for a
+    learner it changes nothing. When the environment variable
+    ``MICROGRAD_LIKE_SOLUTIONS`` names a Python file, the answer is that file's
+    attribute name instead, so one notebook keeps its blanks and CI still proves
+    the reference solutions pass. Loading the file runs it, as an import does:
+    point the variable only at a solutions file of your own. A relative path is
+    taken from the current directory (a notebook's kernel runs in the notebook's).
+
+    Args:
+        name: The attribute of the solutions file, the answer's name in the notebook.
+        default: The learner's answer.
+
+    Returns:
+        default; or, with the variable set, the solutions file's attribute name.
+
+    Raises:
+        FileNotFoundError: If the variable names no file.
+        ImportError: If the file is not one Python can load (its name does not end in .py).
+        AttributeError: If the solutions file defines no attribute name.
+
+    Example:
+        >>> import os
+        >>> "MICROGRAD_LIKE_SOLUTIONS" in os.environ
+        False
+        >>> solution("h1", 0.63)
+        0.63
+    """
+    path = _solutions_path()
+    if path is None:
+        return default
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"solution: {SOLUTIONS_VARIABLE}={path!r}: there is no such file")
+    spec = importlib.util.spec_from_file_location("_exercise_solutions", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"solution: {SOLUTIONS_VARIABLE}={path!r} is not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, name):
+        raise AttributeError(
+            f"solution: the solutions file {path} ({SOLUTIONS_VARIABLE}) defines no {name!r}"
+        )
+    return getattr(module, name)
+
+
+def expect(report: Report, mistake: str | None = None) -> None:
+    """Prints a check's report; when CI runs the solutions, fails unless it is the expected one.
+
+    A learner sees the report whatever it says. With ``MICROGRAD_LIKE_SOLUTIONS``
+    set (see `solution`), a report other than the expected one raises, so the
+    notebook's cell fails and CI with it.
+
+    Args:
+        report: What a checker found.
+        mistake: The mistake the check should name; None (the default) when it
+            should pass.
+
+    Raises:
+        AssertionError: With the variable set, if report.mistake is not mistake.
+
+    Example:
+        >>> expect(check_value("h1", 0.6283))
+        passed: h1 = 0.6283 is right to 4 decimals.
+    """
+    print(f"{'passed' if report.passed else report.mistake}: {report}")
+    if _solutions_path() is not None and report.mistake != mistake:
+        wanted = "a pass" if mistake is None else f"the mistake {mistake!r}"
+        raise AssertionError(f"expected {wanted}, got {report.mistake!r}: {report}")
