@@ -180,7 +180,8 @@ def _quoted(text: object, limit: int = 40) -> str:
 def read_class(text: str) -> list[str]:
     r"""The student IDs of a class list: one a line; blank lines and ``#`` comments ignored.
 
-    A comment runs from ``#`` to the end of its line. IDs that differ only in
+    A comment runs from ``#`` to the end of its line; a byte order mark at the
+    start is ignored. IDs that differ only in
     case are duplicates, since their files would be one on some file systems.
 
     Raises:
@@ -194,7 +195,7 @@ def read_class(text: str) -> list[str]:
     """
     students: list[str] = []
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), 1):
         student = line.split("#", 1)[0].strip()
         if not student:
             continue
