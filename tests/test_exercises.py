@@ -430,6 +430,17 @@ def test_without_the_reset_a_second_backward_counts_the_inner_grads_again():
     assert (u.grad, x.grad) == (4.0, 16.0)
 
 
+@pytest.mark.parametrize("mistake", ["overwrites", "no-upstream"])
+def test_the_wrong_grads_a_bug_leaves_are_plain_floats(mistake):
+    *_, loss = diamond()
+    with bug(mistake):
+        loss.backward()
+    grads = [node.grad for node in topological_order(loss)]
+    assert all(type(g) is float for g in grads)
+    total = sum(grads)  # they add up as numbers do
+    assert total == sum(float(g) for g in grads)
+
+
 def test_bug_puts_the_engine_back_even_when_the_block_raises():
     with pytest.raises(RuntimeError), bug("overwrites"):
         raise RuntimeError
