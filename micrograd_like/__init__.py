@@ -16,15 +16,18 @@ Code written for Karpathy's micrograd runs after changing its imports from
 
 The package, module by module: `engine` (Value, the table of primitives, the
 chain rule), `operators` (the math the table is written in), `grad_mode`
-(no_grad, detect_anomaly), `autograd` (grad, gradients, hessian, hvp),
-`fastpath` (weighted_sum and the switch for fast paths), `nn`, `losses`,
-`optim`, `train`, `datasets`, `plots`, `viz` (graph diagrams) and
-`network_view` (the network as circles in columns), `formula`, `files`
-(atomic writes, standard JSON), `jit` and `worked_example`.
+(no_grad, detect_anomaly), `autograd` (grad, gradients, hessian, hvp, and
+forward mode: jvp, jacobian, path_sum), `fastpath` (weighted_sum and the switch
+for fast paths), `nn`, `losses`, `optim`, `train`, `datasets`, `plots`, `live`
+(training drawn as it runs, in Jupyter), `viz` (graph diagrams) and
+`network_view` (the network as circles in columns), `pages` and `replay`
+(self-contained HTML pages to step through), `exercises` (checkers that name
+the mistake), `formula`, `files` (atomic writes, standard JSON), `jit` and
+`worked_example`.
 """
 
 from micrograd_like import engine
-from micrograd_like.autograd import grad, gradients, hessian, hvp
+from micrograd_like.autograd import grad, gradients, hessian, hvp, jacobian, jvp
 from micrograd_like.engine import PRIMITIVES, Primitive, Value, topological_order
 from micrograd_like.fastpath import fast_paths, weighted_sum
 from micrograd_like.grad_mode import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
@@ -49,7 +52,9 @@ __all__ = [
     "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacobian",
     "jit",
+    "jvp",
     "no_grad",
     "topological_order",
     "weighted_sum",

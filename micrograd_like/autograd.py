@@ -1,4 +1,4 @@
-"""Gradients as functions: `grad`, `gradients`, `hessian`, `hvp` and `backward_steps`.
+"""Gradients as functions: `grad`, `gradients`, `hessian`, `hvp`, `backward_steps`; forward mode.
 
 ``backward()`` writes every gradient into ``.grad``. The functions here return
 them instead, and leave every ``.grad`` as it was, like ``torch.autograd.grad``.
@@ -40,13 +40,20 @@ from micrograd_like.engine import (
 from micrograd_like.validate import real_numbers
 
 __all__ = [
+    "MAX_PATHS",
     "BackwardStep",
+    "Jacobian",
+    "PathSum",
     "backward_steps",
     "borrowed_grads",
     "grad",
     "gradients",
     "hessian",
     "hvp",
+    "jacobian",
+    "jvp",
+    "path_sum",
+    "tangents",
 ]
 
 
@@ -231,3 +238,232 @@ def hvp(f: Callable[..., Value], xs: Sequence[float], v: Sequence[float]) -> lis
     leaves, first = _first_derivatives(f, xs, "hvp")
     directional = sum((d * vi for d, vi in zip(first, direction, strict=True)), Value(0.0))
     return [float(g) for g in grad(directional, leaves, allow_unused=True)]
+
+
+# -- Forward mode: the same local derivatives, multiplied in the other direction ----------
+
+
+def tangents(
+    outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], directions: Sequence[float]
+) -> dict[Value, float]:
+    """Every node's tangent, d(node)/dt along inputs + t * directions: one forward pass.
+
+    Reverse mode starts at an output and multiplies each node's grad by the local
+    derivatives down to the inputs. Forward mode starts at the inputs and goes up:
+    each node's tangent is the sum, over its inputs, of the local derivative times
+    that input's tangent. The local derivatives are the ones the forward pass
+    recorded, from the table; nothing is computed again.
+
+    Args:
+        outputs: The Values whose graph to walk (one or a list).
+        inputs: The leaves the tangents start at.
+        directions: One number per input: how fast it moves.
+
+    Returns:
+        Each node's tangent; nodes no input reaches have none.
+
+    Raises:
+        TypeError: If an output or input is not a Value, or a direction not a number.
+        ValueError: If directions and inputs differ in number, or the graph holds
+            a node built by hand (its _backward is a function, not a derivative
+            forward mode could use).
+    """
+    outs, ins = _values(outputs, "jvp"), _values(inputs, "jvp")
+    speeds = real_numbers(directions, "tangents", "jvp")
+    if len(speeds) != len(ins):
+        raise ValueError(f"jvp: {len(ins)} inputs but {len(speeds)} tangents")
+    tangent: dict[Value, float] = {}
+    for x, speed in zip(ins, speeds, strict=True):
+        tangent[x] = tangent.get(x, 0.0) + speed
+    for node in topological_order(*outs):  # every node after its inputs: forward
+        if node in tangent or not any(x in tangent for x in node.inputs):
+            continue  # an input, or a node no input moves
+        locals_ = node.local_grads
+        if locals_ is None:
+            raise ValueError(
+                f"jvp: the node {node.label or node.op!r} was built by hand; forward mode needs "
+                "the local derivatives the table records"
+            )
+        tangent[node] = sum(
+            d * tangent[x] for x, d in zip(node.inputs, locals_, strict=True) if x in tangent
+        )
+    return tangent
+
+
+def _values(given: object, who: str) -> list[Value]:
+    """One Value or a sequence of them, as a list; anything else is refused, naming who."""
+    items = [given] if isinstance(given, Value) else given
+    if not isinstance(items, Sequence) or not all(isinstance(v, Value) for v in items):
+        raise TypeError(f"{who}: outputs and inputs must be Values, got {given!r}")
+    return list(items)
+
+
+def jvp(
+    outputs: Value | Sequence[Value], inputs: Value | Sequence[Value], tangents_in: Sequence[float]
+) -> list[float]:
+    """The outputs' tangents: the Jacobian times tangents_in, in one forward pass.
+
+    Args:
+        outputs: One Value or a list.
+        inputs: The leaves to move.
+        tangents_in: One number per input.
+
+    Returns:
+        One tangent per output (0.0 where no input reaches it).
+
+    Example:
+        >>> x, y = Value(2.0), Value(3.0)
+        >>> jvp([x * y, x + y], [x, y], [1.0, 0.0])   # d/dx of x*y and of x+y
+        [3.0, 1.0]
+    """
+    outs = _values(outputs, "jvp")
+    found = tangents(outs, inputs, tangents_in)
+    return [found.get(out, 0.0) for out in outs]
+
+
+@dataclass(frozen=True)
+class Jacobian:
+    """The Jacobian of f: R^n -> R^m, and the passes it took.
+
+    Attributes:
+        matrix: m rows of n numbers: d f_i / d x_j.
+        mode: "forward" (one pass per input) or "reverse" (one per output).
+        passes: How many passes: n forward, or m reverse.
+    """
+
+    matrix: list[list[float]]
+    mode: str
+    passes: int
+
+    def __str__(self) -> str:
+        rows = "\n".join("  " + "  ".join(f"{x:>10.6g}" for x in row) for row in self.matrix)
+        return f"{self.mode} mode, {self.passes} pass(es):\n{rows}"
+
+
+def jacobian(
+    f: Callable[..., Value | Sequence[Value]], xs: Sequence[float], mode: str = "reverse"
+) -> Jacobian:
+    """The whole Jacobian of f at xs, by forward mode (n passes) or reverse mode (m passes).
+
+    The graph of f is built once. Forward mode then pushes the tangent of each
+    input in turn through it; reverse mode backpropagates from each output in
+    turn. Both use the same local derivatives, recorded by the forward pass.
+
+    Args:
+        f: Called as ``f(*values)`` with one Value per entry of xs; returns a
+            Value or a list of Values.
+        xs: The point.
+        mode: "forward" or "reverse".
+
+    Returns:
+        The `Jacobian`, with the number of passes it took.
+
+    Raises:
+        ValueError: If mode is neither, or xs is empty or holds a non-finite number.
+        TypeError: If f returns something other than Values.
+
+    Example:
+        >>> J = jacobian(lambda x, y: [x * y, x + y, x * x], [2.0, 3.0], mode="forward")
+        >>> J.matrix, J.passes
+        ([[3.0, 2.0], [1.0, 1.0], [4.0, 0.0]], 2)
+        >>> jacobian(lambda x, y: [x * y, x + y, x * x], [2.0, 3.0]).passes
+        3
+    """
+    if mode not in ("forward", "reverse"):
+        raise ValueError(f"jacobian: mode must be 'forward' or 'reverse', got {mode!r}")
+    point = real_numbers(xs, "xs", "jacobian", finite=True)  # refuses an empty list too
+    leaves = [Value(x, label=f"x{i + 1}") for i, x in enumerate(point)]
+    result = f(*leaves)
+    outs = [result] if isinstance(result, Value) else result
+    if not isinstance(outs, Sequence) or not outs or not all(isinstance(o, Value) for o in outs):
+        raise TypeError(f"jacobian: f must return a Value or a list of Values, got {result!r}")
+    outs = list(outs)
+    if mode == "forward":
+        columns = [
+            jvp(outs, leaves, [1.0 if j == k else 0.0 for j in range(len(leaves))])
+            for k in range(len(leaves))
+        ]
+        matrix = [[columns[j][i] for j in range(len(leaves))] for i in range(len(outs))]
+        return Jacobian(matrix, mode, len(leaves))
+    rows = []
+    for out in outs:
+        found = gradients([out])
+        rows.append([float(found.get(x, 0.0)) for x in leaves])
+    return Jacobian(rows, mode, len(outs))
+
+
+@dataclass(frozen=True)
+class PathSum:
+    """Every path from one input up to one output, with its product of local derivatives.
+
+    Attributes:
+        paths: Each path as its nodes, input first, and the product along it.
+        total: The sum of the products: the derivative.
+    """
+
+    paths: list[tuple[list[Value], float]]
+    total: float
+
+    def __str__(self) -> str:
+        def name(v: Value) -> str:
+            return v.label or v.op or f"{v.data:g}"
+
+        lines = [
+            f"  {' -> '.join(name(v) for v in nodes)}: {product:.6g}"
+            for nodes, product in self.paths
+        ]
+        return "\n".join([*lines, f"  sum over {len(self.paths)} paths: {self.total:.6g}"])
+
+
+MAX_PATHS = 10_000
+"""The most paths `path_sum` lists: their number can double with every shared node."""
+
+
+def path_sum(output: Value, input_: Value) -> PathSum:
+    """The derivative d output / d input as a sum over paths of local-derivative products.
+
+    The chain rule, written out: every path from the input up to the output
+    contributes the product of the local derivatives along it, and the
+    derivative is their sum. Backpropagation and forward mode add up the same
+    products without listing the paths.
+
+    Args:
+        output: The value at the top.
+        input_: A value below it, usually a leaf.
+
+    Returns:
+        The `PathSum`.
+
+    Raises:
+        ValueError: If there are more than `MAX_PATHS` paths, or a node on them
+            was built by hand.
+
+    Example:
+        >>> x = Value(2.0, label="x")
+        >>> y = x * x + x
+        >>> print(path_sum(y, x).total)   # 2x + 1
+        5.0
+    """
+    below = set(topological_order(output))
+    if input_ not in below:
+        return PathSum([], 0.0)
+    reaches = {input_}  # the nodes from which input_ can be reached going down
+    for node in topological_order(output):
+        if any(x in reaches for x in node.inputs):
+            reaches.add(node)
+    paths: list[tuple[list[Value], float]] = []
+    stack: list[tuple[Value, list[Value], float]] = [(output, [output], 1.0)]
+    while stack:
+        node, trail, product = stack.pop()
+        if node is input_:
+            paths.append((trail[::-1], product))
+            if len(paths) > MAX_PATHS:
+                raise ValueError(f"path_sum: more than {MAX_PATHS:,} paths; pick a smaller graph")
+            continue
+        locals_ = node.local_grads
+        if locals_ is None:
+            raise ValueError(f"path_sum: {node.label or node.op!r} was built by hand")
+        for x, d in reversed(list(zip(node.inputs, locals_, strict=True))):
+            if x in reaches:
+                stack.append((x, [*trail, x], product * d))
+    return PathSum(paths, sum(p for _, p in paths))
