@@ -35,6 +35,7 @@ from typing import Any
 
 from micrograd_like import losses, validate
 from micrograd_like.datasets import to_plus_minus_one
+from micrograd_like.diagnostics import HealthWarnings
 from micrograd_like.engine import Value
 from micrograd_like.grad_mode import no_grad
 from micrograd_like.nn import Module
@@ -307,6 +308,7 @@ def fit(
     callbacks: Sequence[Callable[[StepInfo], bool | None]] = (),
     seed: int | None = None,
     live: bool | int = False,
+    warn: bool = True,
 ) -> History:
     """Trains model on (X, y) and returns the history.
 
@@ -344,6 +346,12 @@ def fit(
             time; a whole number k redraws every k steps; both redraw once more
             at the end. Outside a kernel nothing is drawn, and one line sums the
             run up when it ends, even with ``progress=False``: live was asked for.
+        warn: Warn, once per layer and kind, when an MLP's layer crosses a
+            threshold of gradient health while it trains: most ReLUs dead, most
+            sigmoid or tanh units saturated, gradients vanishing or exploding
+            (`micrograd_like.diagnostics.HealthWarnings`, checked every few steps
+            at a bounded cost). The warning is a ``GradientHealthWarning``, pointing
+            at the line that called fit; False turns the checks off.
 
     Returns:
         The `History`.
@@ -366,6 +374,10 @@ def fit(
     rng = random.Random(validate.seed(seed, "seed", "fit"))
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     targets = check_targets(y, loss, "fit")
+    if not isinstance(warn, bool):
+        raise TypeError(f"fit: warn must be True or False, got {validate.shown(warn)}")
+    if warn:
+        callbacks = [HealthWarnings(X), *callbacks]
     if live is not False:
         # Here, not at the top: live imports plots, which imports this module.
         from micrograd_like.live import LiveView
