@@ -335,7 +335,7 @@ def problems(student: str, n: int = DEFAULT_PROBLEMS) -> list[Problem]:
         ('h', '*', 1.0)
     """
     check_student(student)
-    if not (isinstance(n, int) and 1 <= n <= MAX_PROBLEMS):
+    if not (isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_PROBLEMS):
         raise ValueError(f"problems: n must be a whole number from 1 to {MAX_PROBLEMS}, got {n!r}")
     return [_problem(student, number) for number in range(1, n + 1)]
 
@@ -450,7 +450,11 @@ td.blank { min-width: 7rem; height: 1.6rem; }
   body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
   .problem { border-top: none; margin-top: 0; break-inside: avoid; page-break-inside: avoid; }
   .problem + .problem { break-before: page; page-break-before: always; }
-  figure svg { max-height: 150mm; }
+  h1 { margin-top: 0; }
+  figure { margin: 0.4rem 0; }
+  figure svg { max-height: 120mm; }
+  th, td { padding: 0.12rem 0.5rem; }
+  td.blank { height: 1.3rem; }
   tr { break-inside: avoid; page-break-inside: avoid; }
 }
 """.strip()
@@ -512,7 +516,7 @@ def to_html(student: str, problems: Sequence[Problem], *, answers: bool = False)
         "local derivative d(out)/d(in)."
         if answers
         else "The graph: an input's box gives its data; write each other data and every "
-        "grad in its box, or in the table."
+        "grad in its box, or in the table, which lists each operation's inputs in order."
     )
     for problem in problems:
         parts.append(f'<section class="problem" id="problem-{problem.number}">')

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ from micrograd_like.worksheet import (
     to_html,
     to_markdown,
 )
-from tests.cli import assert_usage_error, run_cli
+from tests.cli import assert_failure, assert_usage_error, run_cli
 
 STUDENTS = [f"s{k:03d}" for k in range(120)] + ["ada", "Bob.Smith_2", "0"]
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.(\d+))?")
@@ -327,7 +328,7 @@ def test_a_bad_id_is_refused(bad):
         problems(bad, 1)
 
 
-@pytest.mark.parametrize("n", [0, MAX_PROBLEMS + 1, 2.0])
+@pytest.mark.parametrize("n", [0, MAX_PROBLEMS + 1, 2.0, True])
 def test_a_bad_number_of_problems_is_refused(n):
     with pytest.raises(ValueError, match="n must be a whole number"):
         problems("ada", n)
@@ -452,3 +453,93 @@ def test_bad_options_give_the_usage_and_one_line(args, message, tmp_path):
     assert_usage_error(result)
     assert message in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_without_the_viz_extra_markdown_works_and_html_fails_in_one_line():
+    blocked = (
+        "import runpy, sys\n"
+        "sys.modules['graphviz'] = None  # import graphviz now fails\n"
+        "sys.argv = ['micrograd_like', *sys.argv[1:]]\n"
+        "runpy.run_module('micrograd_like', run_name='__main__', alter_sys=True)\n"
+    )
+    for output_format, status in (("markdown", 0), ("html", 1)):
+        result = subprocess.run(
+            [sys.executable, "-c", blocked, "worksheet", "--student", "ada",
+             "--format", output_format],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        if status == 0:
+            assert result.returncode == 0, result.stderr
+            assert result.stdout.startswith("# Backpropagation worksheet for ada")
+        else:
+            assert_failure(result)
+            assert "micrograd_like[viz]" in result.stderr
+
+
+def test_no_program_to_draw_with_is_a_one_line_failure_and_writes_nothing(tmp_path):
+    target = tmp_path / "ada.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "worksheet", "--student", "ada",
+         "-o", str(target)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "MICROGRAD_LIKE_DOT": str(tmp_path / "no-such-dot")},
+    )  # fmt: skip
+    assert_failure(result)
+    assert "could not run" in result.stderr
+    assert not target.exists()
+
+
+# -- in a browser ------------------------------------------------------------------------
+
+
+def chromium() -> str | None:
+    named = os.environ.get("MICROGRAD_LIKE_CHROMIUM")
+    if named:
+        return named if Path(named).is_file() else None
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
+
+
+def test_printed_each_problem_starts_a_page_and_nothing_is_requested(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    browser_path = chromium()
+    if browser_path is None:
+        pytest.skip("no Chromium found: apt-get install chromium")
+    sheet = tmp_path / "ada.html"
+    sheet.write_text(to_html("ada", problems("ada", 3)), encoding="utf-8")
+    requested: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=browser_path, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(java_script_enabled=False)
+
+        def refuse_all_but_the_sheet(route):
+            requested.append(route.request.url)
+            if route.request.url == sheet.as_uri():
+                route.continue_()
+            else:
+                route.abort()
+
+        context.route("**/*", refuse_all_but_the_sheet)
+        page = context.new_page()
+        page.goto(sheet.as_uri())
+        page.emulate_media(media="print")
+        breaks = page.eval_on_selector_all(
+            ".problem", "sections => sections.map(s => getComputedStyle(s).breakBefore)"
+        )
+        widths = page.eval_on_selector_all(
+            "figure svg", "svgs => svgs.map(s => s.getBoundingClientRect().width)"
+        )
+        page_width = page.evaluate("document.documentElement.clientWidth")
+        pdf = page.pdf(format="A4")
+        if os.environ.get("MICROGRAD_LIKE_SCREENSHOTS"):
+            page.screenshot(
+                path=str(Path(os.environ["MICROGRAD_LIKE_SCREENSHOTS"]) / "worksheet.png"),
+                full_page=True,
+            )
+        browser.close()
+    assert requested == [sheet.as_uri()]
+    assert breaks == ["auto", "page", "page"]
+    assert len(widths) == 3
+    assert all(0 < width <= page_width for width in widths)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3  # one problem a page, each whole
