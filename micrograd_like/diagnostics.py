@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPLODING_GRAD",
+    "PROBLEMS",
     "SATURATED_SAMPLES",
     "SATURATION_Z",
     "VANISHING_GRAD",
@@ -98,6 +99,18 @@ WARN_BUDGET = 0.02
 
 WARN_SAMPLES = 128
 """A check looks at this many rows of X at most, spread evenly over it."""
+
+
+PROBLEMS = {
+    "dead": f"more than {WARN_DEAD_SHARE:.0%} of the ReLUs dead (0 on every sample: "
+    "no gradient passes them)",
+    "saturated": f"more than {WARN_SATURATED_SHARE:.0%} of the units saturated "
+    f"(|z| > {SATURATION_Z:g} on most samples, where the slope is near 0)",
+    "vanishing": f"vanishing gradients (largest weight |grad| below {VANISHING_GRAD:g}, "
+    "while the last layer's is not)",
+    "exploding": f"exploding gradients (a weight |grad| above {EXPLODING_GRAD:g}, or not finite)",
+}
+"""What each kind of problem of `Health.problems` means, as a warning says it."""
 
 
 class GradientHealthWarning(UserWarning):
@@ -150,58 +163,27 @@ class Health:
     samples: int
 
     def problems(self) -> list[tuple[int, str, str]]:
-        """The thresholds crossed, as (layer index, kind, what happened) triples.
+        """The thresholds crossed, as (layer index, kind, detail) triples, layer by layer.
 
-        The kinds are "dead" (`WARN_DEAD_SHARE`), "saturated"
-        (`WARN_SATURATED_SHARE`), "vanishing" (`VANISHING_GRAD`) and
-        "exploding" (`EXPLODING_GRAD`).
+        The kinds are those of `PROBLEMS`: "dead" (`WARN_DEAD_SHARE`), "saturated"
+        (`WARN_SATURATED_SHARE`), "vanishing" (`VANISHING_GRAD`) and "exploding"
+        (`EXPLODING_GRAD`); the detail gives the numbers, e.g. "5 of 8".
         """
         found = []
         last = self.layers[-1].grad_max
         for layer in self.layers:
-            where = f"layer {layer.index} ({layer.activation}, {layer.units} units)"
-            share = layer.dead_share
-            if share is not None and share > WARN_DEAD_SHARE:
-                found.append(
-                    (
-                        layer.index,
-                        "dead",
-                        f"{where}: {layer.dead} of {layer.units} ReLUs are dead "
-                        f"(0 on every sample), so no gradient passes them",
-                    )
-                )
-            share = layer.saturated_share
-            if share is not None and share > WARN_SATURATED_SHARE:
-                found.append(
-                    (
-                        layer.index,
-                        "saturated",
-                        f"{where}: {layer.saturated} of {layer.units} units are saturated "
-                        f"(|z| > {SATURATION_Z:g} on most samples), where their slope is near 0",
-                    )
-                )
+            of_units = f"of {layer.units}"
+            if (share := layer.dead_share) is not None and share > WARN_DEAD_SHARE:
+                found.append((layer.index, "dead", f"{layer.dead} {of_units}"))
+            if (share := layer.saturated_share) is not None and share > WARN_SATURATED_SHARE:
+                found.append((layer.index, "saturated", f"{layer.saturated} {of_units}"))
             top = layer.grad_max
             if top is None:
                 continue
             if not (math.isfinite(top) and top <= EXPLODING_GRAD):
-                found.append(
-                    (
-                        layer.index,
-                        "exploding",
-                        f"{where}: a weight's |grad| is {_number(top)}, "
-                        f"above {EXPLODING_GRAD:g}: the gradient is exploding",
-                    )
-                )
+                found.append((layer.index, "exploding", _number(top)))
             elif top < VANISHING_GRAD and last is not None and last >= VANISHING_GRAD:
-                found.append(
-                    (
-                        layer.index,
-                        "vanishing",
-                        f"{where}: its largest weight |grad| is {_number(top)}, "
-                        f"below {VANISHING_GRAD:g}, while the last layer's is {_number(last)}: "
-                        f"the gradient is vanishing",
-                    )
-                )
+                found.append((layer.index, "vanishing", _number(top)))
         return found
 
     def _rows(self) -> list[list[str]]:
@@ -387,7 +369,8 @@ class HealthWarnings:
     ``fit(..., warn=True)``, the default, adds one. At step 1, and then every
     ``every`` steps, it runs `health` on at most `WARN_SAMPLES` rows of X
     (spread evenly) and issues a `GradientHealthWarning` for each threshold of
-    `Health.problems` crossed, each kind at most once per layer per run. Its
+    `Health.problems` crossed, each kind at most once per layer per run: one
+    warning per kind and check, naming the layers that newly crossed it. Its
     cost is bounded: a check is skipped while the checks so far took more than
     ``budget`` of the training time. Models other than an MLP are not checked.
 
@@ -432,13 +415,16 @@ class HealthWarnings:
         problems = health(model, self.X).problems()
         self.checks += 1
         self.seconds += time.perf_counter() - start
-        for index, kind, message in problems:
-            if (index, kind) in self.warned:
-                continue
-            self.warned.add((index, kind))
+        new: dict[str, list[str]] = {}  # kind -> "layer i (detail)", one warning per kind
+        for index, kind, detail in problems:
+            if (index, kind) not in self.warned:
+                self.warned.add((index, kind))
+                new.setdefault(kind, []).append(f"layer {index} ({detail})")
+        for kind, where in new.items():
             filename, line, module = _caller_outside_package()
             warnings.warn_explicit(
-                f"fit, step {info.step}: {message} (fit(..., warn=False) turns these off)",
+                f"fit, step {info.step}: {PROBLEMS[kind]} in {', '.join(where)}. "
+                "fit(..., warn=False) turns these warnings off",
                 GradientHealthWarning,
                 filename,
                 line,
