@@ -284,7 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="seeds data, weights and batches")
     train.add_argument(
-        "--out", metavar="DIR", help="write the plots and model.json here (default: no files)"
+        "--out",
+        metavar="DIR",
+        help="write the plots, model.json and training.html (a replay of the run to open in a "
+        "browser) here (default: no files)",
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -576,8 +579,9 @@ def _run_train(args: argparse.Namespace) -> int:
     if out is not None and files == _TRAIN_FILES:
         from micrograd_like.replay import Recording
 
-        # About 20 recorded steps: the page stays a few MB at most, and recording is quick.
-        recording = Recording(X, y, loss=loss, every=max(1, args.steps // REPLAY_FRAMES))
+        # At most about 20 recorded steps: the page stays near 1 MB, and recording adds a few
+        # seconds to a default run (each step's boundary is 400 forward passes).
+        recording = Recording(X, y, loss=loss, every=math.ceil(args.steps / REPLAY_FRAMES))
         callbacks.append(recording)
     try:
         history = fit(
@@ -599,8 +603,11 @@ def _run_train(args: argparse.Namespace) -> int:
     report.append(f"median time per step {seconds * 1000:.1f} ms")
     if out is not None:  # written before the report: `| head` must not lose the files
         _save_training(out, model, X, y, loss, history)
-        if recording is not None:
+        if recording is not None and recording.failed is None:
             _write(out / _TRAIN_FILES[-1], recording.page())
+        elif recording is not None:
+            files = _TRAIN_FILES[:-1]
+            print(f"note: training.html not written: {recording.failed}", file=sys.stderr)
         report.append("wrote " + ", ".join(str(out / name) for name in files))
     _say("\n".join(report))
     return 0
@@ -690,13 +697,13 @@ def _run_worksheet(args: argparse.Namespace) -> int:
     students = _class_list(args.class_list, parser)
     extension = "html" if output_format == "html" else "md"
     names = [name for s in students for name in worksheet.file_names(s, extension)]
+    folder = _output_folder(args.output, names, parser, "-o/--output")
     # Every sheet is made before any is written: a failure leaves no half-written class.
     files = [
         _sheet(render, student, args.problems, answers)
         for student in students
         for answers in (False, True)
     ]
-    folder = _output_folder(args.output, names, parser, "-o/--output")
     for name, text in zip(names, files, strict=True):
         _write(folder / name, text)
     _say(f"wrote {len(students)} sheets and {len(students)} keys to {folder}")

@@ -19,6 +19,10 @@ operation a badge in the box of the value it makes, each weighted sum
 ``b + w1*x1 + ...`` one Σ node, and on each edge its local derivative. Every
 edge label is tied to its edge by a line.
 
+``draw_dot(root, blank=True)`` draws a worksheet's diagram, the structure with
+empty cells to write each data and grad in (`micrograd_like.worksheet`), and
+``draw_dot(root, highlight=value)`` outlines one value's box.
+
 ``backprop_steps(root)`` yields one diagram per chain-rule step, and
 ``backprop_slider(root)`` wraps them in a Jupyter slider.
 
@@ -888,6 +892,8 @@ def _compact_label(
         top.append(f'<td bgcolor="#ede9fe"><b>{escape(badge)}</b></td>')
     if name:
         top.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>{escape(name)}</b></td>')
+    if not top:  # an unlabelled leaf drawn alone, a formula like "3": a row needs a cell
+        top.append(f'<td bgcolor="{ROLE_COLOURS[role]}"><b>value</b></td>')
     span = f' colspan="{len(top)}"' if len(top) > 1 else ""
     rows = ["<tr>" + "".join(top) + "</tr>"]
     if style.blank and node.inputs:
