@@ -42,10 +42,9 @@
     const group = document.getElementById(id);
     if (!group) continue;
     const texts = [...group.querySelectorAll("text")];
-    const data = texts.find((t) => t.textContent.startsWith("data "));
-    const grad = texts.find(
-      (t) => t.textContent.startsWith("grad ") || t.textContent === "no grad yet"
-    );
+    // The last such text: a label of its own ("data x") comes first in the box.
+    const data = texts.findLast((t) => t.textContent.startsWith("data "));
+    const grad = texts.findLast((t) => t.textContent.startsWith("grad "));
     cells[id] = {
       group,
       data,

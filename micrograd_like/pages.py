@@ -102,7 +102,7 @@ class _Namer:
         if not node.inputs:
             return number_text(node.data, self.precision)
         text = self._expression(node, 0)
-        return text if len(text) <= _LONGEST_NAME else f"the {node.op or '?'} node"
+        return text if len(text) <= _LONGEST_NAME else f"{node.op or '?'} node"
 
     def _expression(self, node: Value, depth: int) -> str:
         if depth >= 3:
@@ -113,7 +113,9 @@ class _Namer:
             return f"{space}{_SYMBOLS[node.op]}{space}".join(parts)
         if len(parts) == 1 and node.op.startswith("**"):
             return f"{parts[0]}{node.op}"
-        return f"{node.op or '?'}({', '.join(parts)})"
+        # A function's argument is in its own parentheses: tanh(m + a), not tanh((m + a)).
+        inner = [p[1:-1] if p.startswith("(") and p.endswith(")") else p for p in parts]
+        return f"{node.op or '?'}({', '.join(inner)})"
 
     def _operand(self, child: Value, parent: Value, depth: int) -> str:
         if child.label or self.params.get(child) or not child.inputs:
@@ -141,7 +143,8 @@ def _formula(node: Value, name: _Namer) -> str:
         formula, numbers = symbol.join(operands), symbol.join(shown)
     elif len(node.inputs) == 1 and node.op.startswith("**"):
         formula, numbers = f"{operands[0]}{node.op}", f"{shown[0]}{node.op}"
-    else:
+    else:  # a function's argument has parentheses of its own
+        operands = [name(child) for child in node.inputs]
         formula = f"{node.op or '?'}({', '.join(operands)})"
         numbers = f"{node.op or '?'}({', '.join(shown)})"
     named = f"{node.label} = " if node.label else ""  # an expression is its own name
@@ -160,13 +163,25 @@ def _largest(grads: Iterable[float | None]) -> float:
     return max((abs(g) for g in grads if g is not None and math.isfinite(g)), default=0.0)
 
 
-def _path_local(node: Value, within: Value, members: Mapping[Value, tuple[Value, float]]) -> float:
-    """d(within)/d(node) along the one path inside a Σ box: the product of its local grads."""
+def _path_local(
+    node: Value, within: Value, members: Mapping[Value, tuple[Value, float]]
+) -> float | None:
+    """d(within)/d(node) along the one path inside a Σ box: the product of its local grads.
+
+    None when the path goes through a node built by hand, which records no local derivative.
+    """
     product = 1.0
     while node is not within:
+        if node not in members:
+            return None
         node, local = members[node]
         product *= local
     return product
+
+
+def _is_constant(node: Value, params: Mapping[Value, str]) -> bool:
+    """A number written into an expression: a leaf with no label that is not a parameter."""
+    return not node.inputs and not node.label and not params.get(node) and node not in params
 
 
 def _frames(
@@ -214,7 +229,14 @@ def _frames(
                 inside[child] = (node, local)
 
     forward_total, backward_total = len(operations), len(steps) - 1
-    leaves = [node for node in order if not node.inputs and drawn[node].nodes]
+    leaves = [n for n in order if not n.inputs and drawn[n].nodes and not _is_constant(n, params)]
+    # How many edges each value sends into each box: x*x + x sends three into its Σ.
+    edges_into: dict[tuple[Value, Value], int] = {}
+    for node in order:
+        for child in node.inputs:
+            if drawn[child].shown_in is not drawn[node].shown_in:
+                pair = (child, drawn[node].shown_in)
+                edges_into[pair] = edges_into.get(pair, 0) + 1
     first = _Frame(
         f"Forward pass, step 0 of {forward_total}: the inputs and parameters",
         [f"{name(leaf)} = {number_text(leaf.data, precision)}" for leaf in leaves[:12]]
@@ -270,22 +292,36 @@ def _frames(
             if locals_ is None:
                 continue
             if drawn[child].shown_in is shown_in:  # a step inside a Σ box, to a term of it
+                if _is_constant(child, params):
+                    continue  # a number in a badge
                 frame.lines.append(
                     f"inside the {name(shown_in)} box: {name(operation)} passes its grad to "
                     f"{name(child)}, times the local derivative "
                     f"{number_text(locals_[j], precision)}"
                 )
                 continue
-            local = _path_local(operation, shown_in, inside) * locals_[j]
+            path = _path_local(operation, shown_in, inside)
+            upstream, box_grad = before.get(operation), before.get(shown_in)
+            if path is None or upstream is None or box_grad is None:
+                continue  # past a node built by hand: no local derivatives to write out
             old = running.get(child)
-            passed = before[operation] * locals_[j]  # the engine's step: grad x local derivative
+            passed = upstream * locals_[j]  # the engine's step: grad x local derivative
             new = running[child] = passed if old is None else old + passed
-            wrt = name.wrt(child)
+            if _is_constant(child, params):
+                continue  # a number in the formula: its grad is drawn, not talked about
+            wrt, into = name.wrt(child), name.wrt(shown_in)
+            several = edges_into.get((child, shown_in), 1)
+            # With several edges into the box, d(box)/d(child) is their sum: name the one edge.
+            local_name = (
+                f"(the local derivative of one of the {several} edges from {name(child)} "
+                f"into {name(shown_in)})"
+                if several > 1
+                else f"d{into}/d{wrt}"
+            )
             line = (
-                f"d{total}/d{wrt} {'+=' if old is not None else '='} "
-                f"d{total}/d{name.wrt(shown_in)} \u00d7 d{name.wrt(shown_in)}/d{wrt} = "
-                f"{number_text(after[shown_in], precision)} \u00d7 "
-                f"{number_text(local, precision)} = {number_text(passed, precision)}"
+                f"d{total}/d{wrt} {'+=' if old is not None else '='} d{total}/d{into} \u00d7 "
+                f"{local_name} = {number_text(box_grad, precision)} \u00d7 "
+                f"{number_text(path * locals_[j], precision)} = {number_text(passed, precision)}"
             )
             if old is not None:
                 line += f", so d{total}/d{wrt} is now {number_text(new, precision)}"
@@ -297,7 +333,8 @@ def _frames(
         _Frame(
             f"Done: every gradient of {name(root)}",
             [
-                f"d{total}/d{name.wrt(node)} = {number_text(final[node], precision)}"
+                f"d{total}/d{name.wrt(node)} = "
+                + (number_text(final[node], precision) if node in final else "not computed")
                 for node in named
             ],
         )
@@ -616,9 +653,8 @@ def training_page(recording: Recording, title: str | None = None) -> str:
         The page's HTML source.
     """
     model, history = recording.model, recording.history
-    # Recording.page checks both first.
-    assert model is not None
-    assert history is not None
+    if model is None or history is None or not recording.snapshots:
+        raise ValueError("training_page: nothing recorded yet; pass the Recording to fit first")
     steps = len(history.loss)
     curves, x_of = _curves_svg(history)
     loss, _ = sample_loss(
@@ -642,10 +678,12 @@ def training_page(recording: Recording, title: str | None = None) -> str:
         )
     frames = []
     for k, snapshot in enumerate(recording.snapshots):
-        i = snapshot.step - 1
-        lines = [f"loss {history.loss[i]:.4g}", f"learning rate {history.lr[i]:.4g}"]
-        if history.accuracy[i] is not None:
-            lines.insert(1, f"accuracy {history.accuracy[i]:.0%}")
+        # The model after the step's update, scored on all the data (the curves show each
+        # step's batch loss, before its update).
+        lines = [f"loss {snapshot.loss:.4g}"]
+        if snapshot.accuracy is not None:
+            lines.append(f"accuracy {snapshot.accuracy:.0%}")
+        lines.append(f"over all {len(recording.X)} samples, after the update")
         frame = _Frame(
             f"Step {snapshot.step} of {steps}",
             lines,
@@ -653,7 +691,9 @@ def training_page(recording: Recording, title: str | None = None) -> str:
             boundary=snapshot.boundary or None,
             upto=x_of(snapshot.step),
         )
-        if drawn and "data" in snapshot.graph:
+        if drawn and len(snapshot.graph.get("data", ())) != len(order):
+            lines.append("(the sample's graph had another shape at this step: not shown)")
+        elif drawn and "data" in snapshot.graph:
             largest = _largest(snapshot.graph["grads"])
             for place, ids in enumerate(info["values"]):
                 if ids:

@@ -44,16 +44,27 @@ from micrograd_like.engine import Value, topological_order
 from micrograd_like.files import write_atomic
 from micrograd_like.grad_mode import no_grad
 from micrograd_like.nn import MLP
-from micrograd_like.train import LOSSES, History, SampleLoss, StepInfo, check_targets, sample_loss
+from micrograd_like.train import (
+    LOSSES,
+    History,
+    SampleLoss,
+    StepInfo,
+    accuracy,
+    check_targets,
+    sample_loss,
+)
 
-__all__ = ["BOUNDARY_RESOLUTION", "Recording", "Snapshot"]
+__all__ = ["BOUNDARY_RESOLUTION", "CLASS_COLOURS", "Recording", "Snapshot"]
 
 BOUNDARY_RESOLUTION = 20
 """Grid points per side of the recorded decision boundary; the page smooths between them."""
 
 # The Okabe-Ito colours of micrograd_like.plots.CLASS_COLORS, which needs matplotlib; the
 # page draws with them without it. tests/test_replay.py checks that the two agree.
-CLASS_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+CLASS_COLOURS = (
+    "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+)  # fmt: skip
+"""The colour of class k is ``CLASS_COLOURS[k % 8]``, as in the plots."""
 
 
 @dataclass
@@ -61,7 +72,9 @@ class Snapshot:
     """The model at one recorded step.
 
     Attributes:
-        step: The step, from 1.
+        step: The step just done, from 1: the model after its update.
+        loss: That model's loss over all of X (mean of the samples' losses).
+        accuracy: Its accuracy over all of X; None for mse and loss functions.
         network: The network view's SVG at that step.
         boundary: The predicted class's colour at each grid point, row by row
             from the top; empty when there is no boundary to draw.
@@ -70,6 +83,8 @@ class Snapshot:
     """
 
     step: int
+    loss: float
+    accuracy: float | None
     network: str
     boundary: list[str] = field(default_factory=list)
     graph: dict[str, Any] = field(default_factory=dict)
@@ -92,9 +107,18 @@ class Recording:
         y: The targets, as given to fit.
         loss: The loss, as given to fit.
         every: Record every this many steps, and the first step. The last step
-            is recorded by `save` if it was not.
+            is recorded when fit ends (fit calls `close`).
         sample: The row of X whose loss graph the page shows.
         max_nodes: The largest sample graph drawn; past it the page says so.
+
+    Attributes:
+        snapshots: What was recorded, a `Snapshot` per recorded step.
+        history: fit's `History` of the run.
+        model: The model being trained.
+        failed: Why recording stopped, if a diagram could not be rendered
+            (the training goes on; `page` then raises RenderError with it).
+        X: The inputs, as floats.
+        targets: The targets as fit trains on them.
 
     Raises:
         ValueError: If an argument has a value it cannot take; the message names it.
@@ -128,6 +152,7 @@ class Recording:
         self.snapshots: list[Snapshot] = []
         self.history: History | None = None
         self.model: MLP | None = None
+        self.failed: str | None = None
         self._steps_seen = 0
 
     def __call__(self, info: StepInfo) -> None:
@@ -136,18 +161,50 @@ class Recording:
             raise TypeError(f"Recording: the model must be an MLP, got {type(info.model).__name__}")
         self.model, self.history, self._steps_seen = info.model, info.history, info.step
         if info.step == 1 or info.step % self.every == 0:
-            self.snapshots.append(self._snapshot(info.model, info.step))
+            self._record(info.model, info.step)
 
-    def _snapshot(self, model: MLP, step: int) -> Snapshot:
-        from micrograd_like.viz import render  # the page needs the viz extra: imported here
+    def close(self) -> None:
+        """Records the last step, if `every` skipped it; fit calls this when training ends."""
+        if (
+            self.model is not None
+            and self.snapshots
+            and self.snapshots[-1].step != self._steps_seen
+        ):
+            self._record(self.model, self._steps_seen)
 
-        network = render(_model_view(model, self.X[self.sample]).source).decode("utf-8")
-        return Snapshot(
-            step,
-            network[network.index("<svg") :],
-            self._boundary(model),
-            self._graph(model),
+    def _record(self, model: MLP, step: int) -> None:
+        from micrograd_like.viz import RenderError, render  # the viz extra: imported here
+
+        if self.failed is not None:
+            return
+        try:
+            network = render(_model_view(model, self.X[self.sample]).source).decode("utf-8")
+        except RenderError as error:  # the run goes on; the page says why it cannot be made
+            self.failed = str(error).splitlines()[0]
+            return
+        loss, accuracy = self._scores(model)
+        self.snapshots.append(
+            Snapshot(
+                step,
+                loss,
+                accuracy,
+                network[network.index("<svg") :],
+                self._boundary(model),
+                self._graph(model),
+            )
         )
+
+    def _scores(self, model: MLP) -> tuple[float, float | None]:
+        """The model's mean loss and accuracy over all of X, computed without a graph."""
+        with no_grad():
+            losses = [
+                sample_loss(model, x, t, self.loss)[0].data
+                for x, t in zip(self.X, self.targets, strict=True)
+            ]
+        hits = None
+        if isinstance(self.loss, str) and self.loss != "mse":
+            hits = accuracy(model, self.X, self.targets, self.loss)
+        return sum(losses) / len(losses), hits
 
     def classes(self) -> list[float]:
         """The class labels, in the order of their colours (empty for mse and functions)."""
@@ -211,13 +268,16 @@ class Recording:
 
         Raises:
             ValueError: If nothing was recorded: fit has not called it yet.
+            RenderError: If a diagram could not be rendered while recording.
         """
-        from micrograd_like.pages import training_page  # needs the viz extra
+        from micrograd_like.pages import training_page  # the page needs the viz extra
+        from micrograd_like.viz import RenderError
 
-        if self.model is None or self.history is None:
+        if self.failed is not None:
+            raise RenderError(f"Recording: no page: {self.failed}")
+        if self.model is None or self.history is None or not self.snapshots:
             raise ValueError("Recording: nothing recorded yet; pass it to fit(callbacks=[...])")
-        if self.snapshots[-1].step != self._steps_seen:  # the last step, if every skipped it
-            self.snapshots.append(self._snapshot(self.model, self._steps_seen))
+        self.close()  # in case fit did not: the model as it stands now is the last step
         return training_page(self, title)
 
     def save(self, path: str | os.PathLike[str], title: str | None = None) -> Path:

@@ -98,8 +98,10 @@ def test_a_value_used_twice_adds_up_and_says_so():
     loss.label = "L"
     lines = all_lines(explorable(loss))
     assert "dL/dx = dL/dL \u00d7 dL/dx = 1 \u00d7 1 = 1" in lines
-    assert "dL/dx += dL/du \u00d7 du/dx = 1 \u00d7 2 = 2, so dL/dx is now 3" in lines
-    assert "dL/dx += dL/du \u00d7 du/dx = 1 \u00d7 2 = 2, so dL/dx is now 5" in lines
+    # x feeds u's box twice: each line names its edge, and the sum is said as it grows.
+    edge = "(the local derivative of one of the 2 edges from x into u)"
+    assert f"dL/dx += dL/du \u00d7 {edge} = 1 \u00d7 2 = 2, so dL/dx is now 3" in lines
+    assert f"dL/dx += dL/du \u00d7 {edge} = 1 \u00d7 2 = 2, so dL/dx is now 5" in lines
 
 
 def test_the_cells_each_frame_sets_end_at_the_last_frames_numbers():

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from micrograd_like import Value
+from micrograd_like.pages import explorable
 from micrograd_like.viz import draw_dot
 from tests.cli import run_cli
 from tests.graphs import lecture_neuron
@@ -285,5 +287,22 @@ def test_without_javascript_the_replay_shows_its_last_step(browser, tmp_path):
         assert sum(views.nth(k).is_visible() for k in range(views.count())) == 1
         assert page.locator(".listing li").count() == views.count()
         opened.screenshot("training-no-js.png")
+    finally:
+        opened.close()
+
+
+def test_a_label_that_reads_like_a_cell_stays_a_label(browser, tmp_path):
+    a, b = Value(2.0, label="grad of b"), Value(3.0, label="data x")
+    c = a * b
+    c.label = "c"
+    path = tmp_path / "labels.html"
+    path.write_text(explorable(c), encoding="utf-8")
+    opened = Opened(browser, path)
+    try:
+        page = opened.page
+        page.locator("#step").fill(str(len(opened.frames()) - 1))
+        assert page.locator("#v0 text").all_text_contents() == ["grad of b", "data 2", "grad 3"]
+        assert page.locator("#v1 text").all_text_contents() == ["data x", "data 3", "grad 2"]
+        assert opened.errors == []
     finally:
         opened.close()

@@ -1,7 +1,10 @@
 """The training replay: what Recording keeps, and the page it writes."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -9,7 +12,14 @@ from micrograd_like import gradients, topological_order
 from micrograd_like.datasets import make_blobs, make_moons
 from micrograd_like.nn import MLP
 from micrograd_like.replay import BOUNDARY_RESOLUTION, CLASS_COLOURS, Recording
-from micrograd_like.train import History, StepInfo, check_targets, fit, sample_loss
+from micrograd_like.train import (
+    History,
+    StepInfo,
+    accuracy,
+    check_targets,
+    fit,
+    sample_loss,
+)
 from tests.cli import run_cli
 
 
@@ -27,9 +37,9 @@ def page_data(page: str) -> dict:
     return json.loads(raw.group(1))
 
 
-def test_it_records_the_first_step_every_kth_and_the_last_when_the_page_is_made():
+def test_it_records_the_first_step_every_kth_and_the_last_when_fit_ends():
     _, recording, _, _ = trained(steps=7, every=3)
-    assert [s.step for s in recording.snapshots] == [1, 3, 6]
+    assert [s.step for s in recording.snapshots] == [1, 3, 6, 7]  # fit closes it at step 7
     page = recording.page()
     assert [s.step for s in recording.snapshots] == [1, 3, 6, 7]
     frames = page_data(page)["frames"]
@@ -148,3 +158,75 @@ def test_where_the_model_overflows_the_boundary_is_grey_not_an_error():
     cells = recording.snapshots[0].boundary
     assert "#d1d5db" in cells
     assert len(cells) == BOUNDARY_RESOLUTION**2
+
+
+def test_the_last_step_is_the_model_when_fit_ended_not_as_it_trains_on():
+    model, recording, X, y = trained(steps=5, every=2)
+    recorded = recording.snapshots[-1].graph["data"]
+    fit(model, X, y, loss="hinge", steps=20, progress=False)  # trained further, not recorded
+    recording.page()
+    assert recording.snapshots[-1].step == 5
+    assert recording.snapshots[-1].graph["data"] == recorded
+
+
+def test_each_frame_scores_the_model_it_shows_on_all_the_data():
+    model, recording, X, y = trained(steps=3, every=1)
+    targets = check_targets(y, "hinge", "t")
+    loss = sum(
+        sample_loss(model, x, t, "hinge")[0].data for x, t in zip(X, targets, strict=True)
+    ) / len(X)
+    last = recording.snapshots[-1]
+    assert last.loss == pytest.approx(loss, rel=1e-12)
+    assert last.accuracy == accuracy(model, X, y, "hinge")
+    lines = page_data(recording.page())["frames"][-1]["lines"]
+    assert lines[0] == f"loss {loss:.4g}"
+    assert lines[-1] == "over all 20 samples, after the update"
+
+
+def test_a_render_failure_stops_recording_and_the_page_says_why(monkeypatch):
+    from micrograd_like import viz
+
+    calls = {"n": 0}
+    real = viz.render
+
+    def flaky(source, fmt="svg"):
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise viz.RenderError("graphviz-pure -Tsvg failed: out of luck")
+        return real(source, fmt)
+
+    monkeypatch.setattr(viz, "render", flaky)
+    _, recording, _, _ = trained(steps=6, every=1)  # training goes on
+    assert [s.step for s in recording.snapshots] == [1, 2]
+    assert recording.failed == "graphviz-pure -Tsvg failed: out of luck"
+    with pytest.raises(viz.RenderError, match="Recording: no page: graphviz-pure"):
+        recording.page()
+
+
+def test_eight_classes_get_eight_colours():
+    assert len(set(CLASS_COLOURS)) == 8
+
+
+def test_training_page_refuses_a_recording_fit_never_called():
+    from micrograd_like.pages import training_page
+
+    X, y = make_moons(n=20, noise=0.1, seed=0)
+    with pytest.raises(ValueError, match="training_page: nothing recorded yet"):
+        training_page(Recording(X, y))
+
+
+def test_train_out_writes_the_other_files_when_the_replay_cannot_be_drawn(tmp_path):
+    failing = tmp_path / "dot"
+    failing.write_text("#!/bin/sh\necho 'no layout today' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "train", "--out", str(tmp_path / "run"),
+         "--steps", "3", "--no-progress"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "MICROGRAD_LIKE_DOT": str(failing)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "note: training.html not written:" in result.stderr
+    assert "no layout today" in result.stderr
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert names == ["decision_boundary.png", "loss_curve.png", "model.json"]
