@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from micrograd_like import validate
 from micrograd_like.autograd import gradients
 from micrograd_like.engine import Value, topological_order
 from micrograd_like.losses import hinge, l2
@@ -66,7 +67,7 @@ TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "line
 """Each of `micrograd_like.nn.ACTIVATIONS` by the ``torch.nn`` module that computes it."""
 
 TOLERANCE = 1e-12
-"""A replay row whose difference is larger is highlighted in the HTML table."""
+"""How far a replayed node may differ: 1e-12, times its largest number where that is above 1."""
 
 _KNOWN_OPS = "+ * / ** **n exp log tanh sigmoid ReLU"
 
@@ -243,6 +244,14 @@ class ReplayRow:
     grad_fn: str | None
 
     @property
+    def agrees(self) -> bool:
+        """Whether difference is at most `TOLERANCE`, relative for numbers above 1."""
+        scale = max(1.0, abs(self.data), abs(self.grad), abs(self.torch_data), abs(self.torch_grad))
+        if self.difference == 0:
+            return True
+        return math.isfinite(scale) and self.difference <= TOLERANCE * scale  # NaN: False
+
+    @property
     def name(self) -> str:
         """The label, or ``#index`` for a node without one."""
         return self.label or f"#{self.index}"
@@ -276,9 +285,9 @@ def _cells(row: ReplayRow) -> tuple[str, ...]:
 class ReplayTable:
     """The rows `replay_in_torch` gives: a sequence of `ReplayRow`, leaves and inputs first.
 
-    ``str(table)`` is an aligned text table, ``table._repr_html_()`` an HTML one (shown
-    by Jupyter; rows above `TOLERANCE` highlighted), ``table.largest_difference`` the
-    largest difference of all, and ``table.grad_fns()`` the map from our operations to
+    ``str(table)`` is an aligned text table, ``table._repr_html_()`` an HTML one (shown by
+    Jupyter, a row that does not `ReplayRow.agrees` shaded), ``table.largest_difference``
+    the largest difference of all, and ``table.grad_fns()`` the map from our operations to
     torch's ``grad_fn`` names.
     """
 
@@ -304,6 +313,7 @@ class ReplayTable:
 
     def largest(self, n: int = 10) -> ReplayTable:
         """The n rows with the largest differences, largest first: where to look."""
+        n = validate.count(n, "n", "ReplayTable.largest", minimum=0)
         key = lambda row: math.inf if math.isnan(row.difference) else row.difference
         return ReplayTable(sorted(self.rows, key=key, reverse=True)[:n])
 
@@ -335,8 +345,7 @@ class ReplayTable:
                 f'<td style="text-align: {"right" if numeric else "left"}">{html.escape(cell)}</td>'
                 for cell, numeric in zip(_cells(row), _NUMERIC, strict=True)
             )
-            off = not row.difference <= TOLERANCE  # NaN too
-            style = ' style="background: #fdd"' if off else ""
+            style = "" if row.agrees else ' style="background: #fdd"'
             body.append(f"<tr{style}>{cells}</tr>")
         caption = f"largest difference: {self.largest_difference:.3g} over {len(self)} nodes"
         return (

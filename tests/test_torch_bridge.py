@@ -272,6 +272,7 @@ def programs(draw):
 def assert_replay_agrees(table: ReplayTable) -> None:
     for row in table:
         assert row.difference <= 1e-12 * max(1.0, abs(row.grad), abs(row.data)), row
+        assert row.agrees, row
 
 
 @pytest.mark.torch
@@ -376,6 +377,10 @@ def test_an_edited_row_of_the_table_shows_as_a_difference(torch, monkeypatch):
     assert rows["b"].difference > 0.4
     assert table.largest_difference == rows["b"].difference
     assert table.largest(1)[0].label == "b"
+    assert [row.label for row in table if not row.agrees] == ["b"]
+    assert len(table.largest(0)) == 0
+    with pytest.raises(ValueError, match=r"ReplayTable\.largest: n must be"):
+        table.largest(-1)
     assert 'style="background' in table._repr_html_()
 
 
