@@ -73,7 +73,7 @@ except ModuleNotFoundError as error:
         name="graphviz",
     ) from None
 
-from micrograd_like.autograd import backward_steps
+from micrograd_like.autograd import backward_steps, gradients
 from micrograd_like.engine import Value, topological_order
 from micrograd_like.files import write_atomic
 from micrograd_like.network_view import draw_network
@@ -86,6 +86,8 @@ __all__ = [
     "DISPLAY_MAX_NODES",
     "FANOUT_LIMIT",
     "HIGHLIGHT_COLOUR",
+    "MAGNITUDE_COLOURS",
+    "MAGNITUDE_ZERO_COLOUR",
     "NEGATIVE_TINTS",
     "NOT_COMPUTED_COLOUR",
     "POSITIVE_TINTS",
@@ -358,6 +360,19 @@ POSITIVE_TINTS = ("#eff6ff", "#dbeafe", "#93c5fd", "#60a5fa")
 NEGATIVE_TINTS = ("#fef2f2", "#fee2e2", "#fca5a5", "#f87171")
 NOT_COMPUTED_COLOUR = "#f3f4f6"
 HIGHLIGHT_COLOUR = "#dc2626"
+# draw_dot(color="magnitude"): one colour per decade, the largest first, from ColorBrewer's
+# sequential PuBu (colour-blind safe); the last is for 7 decades below the largest and lower.
+MAGNITUDE_COLOURS = (
+    "#023858",
+    "#045a8d",
+    "#0570b0",
+    "#3690c0",
+    "#74a9cf",
+    "#a6bddb",
+    "#d0d1e6",
+    "#ece7f2",
+)
+MAGNITUDE_ZERO_COLOUR = "#bdbdbd"  # an edge that passes exactly 0 (a dead ReLU), dashed
 
 
 @dataclass(frozen=True)
@@ -373,6 +388,9 @@ class _Style:
     # has passed its grad on; draw_dot's highlight= only outlines the box.
     running_step: bool = True
     blank: bool = False  # a worksheet's diagram: the data of operations and every grad empty
+    # color="magnitude": d(root)/d(node) for every node, and the decade of the largest edge
+    path_grads: Mapping[Value, float] | None = None
+    top_decade: int = 0
 
 
 def number_text(x: float, precision: int = 4) -> str:
@@ -689,6 +707,8 @@ def _draw(
             ):
                 ratio = abs(contribution) / largest_contribution  # at most 1: no overflow
                 edge["penwidth"] = f"{1 + 3 * ratio:.2f}"
+            if style.path_grads is not None and locals_ is not None:
+                edge.update(_magnitude_edge(style, node, locals_[k]))
             if running:
                 edge["color"] = HIGHLIGHT_COLOUR
             dot.edge(use_of(child, target, node), op_id, **edge)
@@ -1005,6 +1025,8 @@ def _draw_compact(
             passes_along.setdefault(e.via, []).append(edge["id"])
             if style.local_grads:
                 edge["label"] = "?" if e.local is None else number_text(e.local, style.precision)
+            if style.path_grads is not None and e.local is not None:
+                edge.update(_magnitude_edge(style, node, e.local))
             # The running step's grad passes along it.
             if e.via is style.highlight and style.running_step and style.passed_on(e.via):
                 edge["color"] = HIGHLIGHT_COLOUR
@@ -1263,6 +1285,55 @@ def _never(node: Value) -> bool:
     return False
 
 
+def _edge_magnitude(path_grads: Mapping[Value, float], node: Value, local: float) -> float:
+    """|d root/d node| x |local|: what an edge into node's operation passes to its input."""
+    return abs(path_grads.get(node, 0.0)) * abs(local)
+
+
+def _top_decade(path_grads: Mapping[Value, float], order: list[Value]) -> int:
+    """The decade of the largest finite edge magnitude of the graph (0 if all are 0)."""
+    largest = max(
+        (
+            m
+            for node in order
+            for local in node.local_grads or ()
+            if math.isfinite(m := _edge_magnitude(path_grads, node, local))
+        ),
+        default=0.0,
+    )
+    return math.floor(math.log10(largest)) if largest > 0 else 0
+
+
+def _magnitude_edge(style: _Style, node: Value, local: float) -> dict[str, str]:
+    """The colour and width of an edge into node's operation, by its magnitude's decade."""
+    assert style.path_grads is not None  # color="magnitude" only
+    m = _edge_magnitude(style.path_grads, node, local)
+    if m == 0:
+        return {"color": MAGNITUDE_ZERO_COLOUR, "style": "dashed", "penwidth": "1"}
+    if not math.isfinite(m):
+        return {}  # drawn as any edge; its label says inf or nan
+    level = min(len(MAGNITUDE_COLOURS) - 1, max(0, style.top_decade - math.floor(math.log10(m))))
+    width = 3 - 2 * level / (len(MAGNITUDE_COLOURS) - 1)  # 3 points for the largest, 1 faint
+    return {"color": MAGNITUDE_COLOURS[level], "penwidth": f"{width:.2f}"}
+
+
+def _magnitude_legend(top: int, title: str) -> str:
+    """The caption of a magnitude-coloured diagram: title, then one cell per decade."""
+    last = len(MAGNITUDE_COLOURS) - 1
+    cells = [
+        f'<td bgcolor="{colour}"><font color="{"#ffffff" if k < 4 else "#111827"}">'
+        f"{'below ' if k == last else ''}1e{top - k + (k == last)}</font></td>"
+        for k, colour in enumerate(MAGNITUDE_COLOURS)
+    ]
+    cells.append(f'<td bgcolor="{MAGNITUDE_ZERO_COLOUR}">0 (dashed)</td>')
+    heading = "".join(f"{escape(line)}<br/>" for line in title.splitlines() if line)
+    return (
+        f'<<table border="0" cellspacing="0" cellpadding="3"><tr><td colspan="{len(cells)}">'
+        f"{heading}edge colour: |d root/d out| \u00d7 |d out/d in|, what the edge passes "
+        f"back, by decade</td></tr><tr>{''.join(cells)}</tr></table>>"
+    )
+
+
 def draw_dot(
     root: Value,
     rankdir: str | None = None,
@@ -1278,6 +1349,7 @@ def draw_dot(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     highlight: Value | None = None,
     blank: bool = False,
+    color: str | None = None,
 ) -> Diagram:
     """Draws the computation graph below root.
 
@@ -1323,6 +1395,21 @@ def draw_dot(
             grad. Edges carry no local derivatives, and no tint tells a
             gradient's sign: nothing of the answers is drawn, whether or not
             backward has run.
+        color: "magnitude" colours every edge, in either style, by how much
+            gradient flows along it from root: for an edge from x into the
+            operation that makes y, ``|d root/d y| x |d y/d x|``, the gradient
+            reaching y times the edge's local derivative, i.e. that edge's
+            contribution to x's gradient (computed afresh from root with
+            `micrograd_like.autograd.gradients`; no ``.grad`` is read or
+            changed). In the compact style an edge into a Σ carries the product
+            of the local derivatives inside it. The scale is logarithmic: one
+            colour of `MAGNITUDE_COLOURS` per decade, darkest and widest for the
+            decade of the largest edge, fainter and thinner each decade down,
+            the faintest for 7 decades below it and less; an edge that passes
+            exactly 0 (a ReLU that is off) is dashed in `MAGNITUDE_ZERO_COLOUR`.
+            The caption lists the decades. Where a deep chain of sigmoids fades
+            out is where its gradient vanishes. None (the default) draws edges
+            grey.
 
     Returns:
         The diagram; in Jupyter it shows inline as SVG.
@@ -1360,6 +1447,10 @@ def draw_dot(
         raise ValueError(
             "draw_dot: compact=True draws no clusters; give it without calls or forward"
         )
+    if color not in (None, "magnitude"):
+        raise ValueError(f"draw_dot: color must be None or 'magnitude', got {color!r}")
+    if color is not None and blank:
+        raise ValueError("draw_dot: a blank worksheet shows no gradients; give color or blank")
     order = _graph_order(root)
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(f"draw_dot: highlight must be a Value, got {type(highlight).__name__}")
@@ -1398,11 +1489,21 @@ def draw_dot(
         running_step=False,
         blank=blank,
     )
+    if color == "magnitude":
+        path_grads = gradients([root])
+        style = dataclasses.replace(
+            style, path_grads=path_grads, top_decade=_top_decade(path_grads, order)
+        )
     if compact:
         dot = _draw_compact(root, order, style, rankdir)
     else:
         dot = _draw(root, order, style, grouping=grouping)
         dot.graph_attr["rankdir"] = rankdir or "LR"
+    if style.path_grads is not None:
+        dot.graph_attr["label"] = _magnitude_legend(
+            style.top_decade, dot.graph_attr.get("label", "")
+        )
+        dot.graph_attr["labelloc"] = "b"
     dot.root, dot.params = root, MappingProxyType(names)
     return dot
 

@@ -1,8 +1,9 @@
+import re
 import warnings
 
 import pytest
 
-from micrograd_like import Value, diagnostics
+from micrograd_like import Value, diagnostics, topological_order
 from micrograd_like.datasets import make_moons
 from micrograd_like.diagnostics import (
     EXPLODING_GRAD,
@@ -16,6 +17,7 @@ from micrograd_like.diagnostics import (
 )
 from micrograd_like.nn import MLP, Neuron
 from micrograd_like.train import fit
+from micrograd_like.viz import MAGNITUDE_COLOURS, MAGNITUDE_ZERO_COLOUR, draw_dot
 
 X_LINE = [[-1.0], [0.0], [1.0]]
 
@@ -309,3 +311,87 @@ def test_a_healthy_training_run_warns_about_nothing():
 def test_fit_refuses_a_warn_that_is_not_a_bool():
     with pytest.raises(TypeError, match="fit: warn must be True or False"):
         fit(MLP(2, [1], seed=0), X_SMALL, Y_SMALL, steps=1, progress=False, warn=1)  # type: ignore[arg-type]
+
+
+# -- draw_dot(color="magnitude") ---------------------------------------------------------------
+
+
+def edge_attrs(source):
+    """Each edge line of DOT source, 'a -> b', with its attributes as a dict."""
+    found = {}
+    for line in source.splitlines():
+        match = re.match(r"\s*(\S+ -> \S+) \[(.*)\]$", line)
+        if match:
+            found[match[1]] = dict(re.findall(r'(\w+)="?([^" ]*)"?', match[2]))
+    return found
+
+
+def level(attrs):
+    return MAGNITUDE_COLOURS.index(attrs["color"])
+
+
+def sigmoid_chain(depth):
+    x = Value(1.0, label="x")
+    h = x
+    for _ in range(depth):
+        h = h.sigmoid()
+    return x, h
+
+
+def test_each_edge_is_coloured_by_the_decade_of_what_it_passes_back():
+    a, b = Value(2.0, label="a"), Value(0.003, label="b")
+    root = a * b
+    ids = {node: f"v{i}" for i, node in enumerate(topological_order(root))}
+    edges = edge_attrs(draw_dot(root, color="magnitude").source)
+    # a's edge passes |d root/d root| * |b| = 0.003, three decades below b's, which passes 2.
+    assert level(edges[f"{ids[a]} -> {ids[root]}_op"]) == 3
+    assert level(edges[f"{ids[b]} -> {ids[root]}_op"]) == 0
+
+
+def test_the_colour_order_follows_the_products_down_a_sigmoid_chain():
+    _, root = sigmoid_chain(12)
+    order = topological_order(root)
+    ids = {node: f"v{i}" for i, node in enumerate(order)}
+    edges = edge_attrs(draw_dot(root, color="magnitude").source)
+    chain = [node for node in order if node.inputs]  # from x's sigmoid up to the root
+    levels = [level(edges[f"{ids[node.inputs[0]]} -> {ids[node]}_op"]) for node in chain]
+    assert levels[-1] == 0  # the root's own edge: the largest
+    assert levels == sorted(levels, reverse=True)  # each edge further from root: no darker
+    assert levels[0] == len(MAGNITUDE_COLOURS) - 1  # the far end: the faint colour
+    widths = [float(edges[f"{ids[n.inputs[0]]} -> {ids[n]}_op"]["penwidth"]) for n in chain]
+    assert widths == sorted(widths)
+
+
+def test_the_compact_style_colours_its_edges_too():
+    _, root = sigmoid_chain(12)
+    dot = draw_dot(root, color="magnitude", compact=True)
+    colours = re.findall(r'color="(#\w+)" id=v(\d+)_in0', dot.source)
+    by_id = sorted(colours, key=lambda found: int(found[1]))  # ids in topological order
+    levels = [MAGNITUDE_COLOURS.index(colour) for colour, _ in by_id]
+    assert len(levels) == 12
+    assert levels[0] == len(MAGNITUDE_COLOURS) - 1
+    assert levels[-1] == 0
+
+
+def test_an_edge_that_passes_nothing_is_dashed_grey():
+    off = Value(-1.0, label="x").relu()
+    root = off * 2.0
+    source = draw_dot(root, color="magnitude").source
+    assert re.search(rf'color="{MAGNITUDE_ZERO_COLOUR}"[^\]]*style=dashed', source)
+
+
+def test_the_caption_lists_the_decades_and_no_grad_is_touched():
+    _, root = sigmoid_chain(3)
+    source = draw_dot(root, color="magnitude").source
+    assert ">1e-1<" in source  # the largest edge, sigmoid'(z) at most 0.25: decade -1
+    assert ">below 1e-7<" in source
+    assert [node.grad_computed for node in topological_order(root)] == [False] * 4
+    assert "color=" not in draw_dot(root).source.split("->", 1)[1].split("]", 1)[0]
+
+
+def test_color_takes_only_magnitude_and_not_with_a_blank_sheet():
+    _, root = sigmoid_chain(2)
+    with pytest.raises(ValueError, match="draw_dot: color must be None or 'magnitude'"):
+        draw_dot(root, color="loud")
+    with pytest.raises(ValueError, match="give color or blank"):
+        draw_dot(root, color="magnitude", blank=True)
