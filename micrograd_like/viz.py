@@ -74,6 +74,7 @@ except ModuleNotFoundError as error:
     ) from None
 
 from micrograd_like.autograd import backward_steps, gradients
+from micrograd_like.autograd import tangents as forward_tangents
 from micrograd_like.engine import Value, topological_order
 from micrograd_like.files import write_atomic
 from micrograd_like.network_view import draw_network
@@ -95,6 +96,7 @@ __all__ = [
     "ROLE_COLOURS",
     "SPAN_BUDGET",
     "SPAN_LIMIT",
+    "TANGENT_COLOUR",
     "Diagram",
     "DrawnValue",
     "GraphTooLargeError",
@@ -391,6 +393,9 @@ class _Style:
     # color="magnitude": d(root)/d(node) for every node, and the decade of the largest edge
     path_grads: Mapping[Value, float] | None = None
     top_decade: int = 0
+    # tangents=: each node's forward-mode tangent d(node)/d(input), shown beside its grad.
+    tangent_of: Callable[[Value], float] | None = None
+    tangent_name: str = ""
 
 
 def number_text(x: float, precision: int = 4) -> str:
@@ -461,6 +466,8 @@ def _value_label(
     else:
         shown = number_text(grad, style.precision)
         cells.append(f'<td bgcolor="{grad_colour(grad, largest)}">grad {shown}</td>')
+    if style.tangent_of is not None:
+        cells.append(_tangent_cell(node, style))
     if note:
         cells.append(f"<td><i>{escape(note)}</i></td>")
     return (
@@ -896,6 +903,16 @@ def _short_name(path: str) -> str:
     return re.sub(r"([A-Za-z_]+)\.(\d+)", lambda match: match[1][0] + match[2], path)
 
 
+TANGENT_COLOUR = "#d1fae5"  # a tangent's cell: green, apart from the grads' blue and red
+
+
+def _tangent_cell(node: Value, style: _Style, span: str = "") -> str:
+    """A node's forward-mode tangent, as a cell beside its grad."""
+    assert style.tangent_of is not None  # callers check it
+    shown = number_text(style.tangent_of(node), style.precision)
+    return f'<td{span} bgcolor="{TANGENT_COLOUR}">{escape(style.tangent_name)} {shown}</td>'
+
+
 def _compact_label(
     node: Value,
     badge: str,
@@ -929,6 +946,8 @@ def _compact_label(
         rows.append(
             f'<tr><td{span} bgcolor="{tint}">grad {number_text(grad, style.precision)}</td></tr>'
         )
+    if style.tangent_of is not None:
+        rows.append(f"<tr>{_tangent_cell(node, style, span)}</tr>")
     if note:
         rows.append(f"<tr><td{span}><i>{escape(note)}</i></td></tr>")
     return (
@@ -1350,6 +1369,7 @@ def draw_dot(
     highlight: Value | None = None,
     blank: bool = False,
     color: str | None = None,
+    tangents: Value | Mapping[Value, float] | None = None,
 ) -> Diagram:
     """Draws the computation graph below root.
 
@@ -1410,6 +1430,11 @@ def draw_dot(
             The caption lists the decades. Where a deep chain of sigmoids fades
             out is where its gradient vanishes. None (the default) draws edges
             grey.
+        tangents: Forward mode beside reverse mode: an input Value (each box
+            then shows its tangent d(node)/d(input), computed in one forward
+            pass by `micrograd_like.autograd.tangents`, labelled "d/dx1"), or
+            a mapping from Values to tangents of your own (labelled "tangent";
+            a value without one shows 0).
 
     Returns:
         The diagram; in Jupyter it shows inline as SVG.
@@ -1489,6 +1514,15 @@ def draw_dot(
         running_step=False,
         blank=blank,
     )
+    if tangents is not None:
+        if isinstance(tangents, Value):
+            found = forward_tangents(root, tangents, [1.0])
+            name = f"d/d{tangents.label or 'input'}"
+        else:
+            found, name = dict(tangents), "tangent"
+        style = dataclasses.replace(
+            style, tangent_of=lambda node: found.get(node, 0.0), tangent_name=name
+        )
     if color == "magnitude":
         path_grads = gradients([root])
         style = dataclasses.replace(

@@ -165,3 +165,31 @@ def test_a_hand_built_node_on_the_way_is_refused_by_name():
     y = Value(2.0, (x,), "double")
     with pytest.raises(ValueError, match="jvp: the node 'double' was built by hand"):
         jvp(y, x, [1.0])
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+def test_draw_dot_shows_each_nodes_tangent_beside_its_grad(compact):
+    from micrograd_like.viz import TANGENT_COLOUR, draw_dot
+
+    x1, x2 = Value(0.5, label="x1"), Value(-1.0, label="x2")
+    h = x1 * x2
+    h.label = "h"
+    out = h.tanh() + h * 2
+    out.label = "L"
+    out.backward()
+    source = draw_dot(out, tangents=x1, compact=compact).source
+
+    def box(name):
+        (line,) = [line for line in source.splitlines() if f"<b>{name}</b>" in line]
+        return line
+
+    cell = f'bgcolor="{TANGENT_COLOUR}">d/dx1'
+    assert f"{cell} -1<" in box("h")  # dh/dx1 = x2
+    assert f"{cell} 0<" in box("x2")  # x2 does not move with x1
+    assert f"{cell} 1<" in box("x1")
+    want = tangents(out, x1, [1.0])[out]
+    assert f"{cell} {want:.4g}<" in box("L")
+    assert f"{want:.4g}" == f"{x1.grad:.4g}"  # the two modes meet at the ends
+    mine = draw_dot(out, tangents={x1: 7.0}, compact=compact).source
+    assert ">tangent 7<" in mine
+    assert ">tangent 0<" in mine
