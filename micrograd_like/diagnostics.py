@@ -39,10 +39,10 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from micrograd_like import operators, validate
 from micrograd_like.nn import MLP, Layer
@@ -255,15 +255,18 @@ def _grad(x: float | None) -> str:
     return "not computed" if x is None else _number(x)
 
 
+def _is_rows(x: object) -> TypeGuard[Collection[Any]]:
+    """Whether x reads as rows: sized and iterable (a list, a tuple, a NumPy array), not str."""
+    return hasattr(x, "__len__") and hasattr(x, "__iter__") and not isinstance(x, (str, bytes))
+
+
 def _rows_of(X: object, width: int, who: str) -> list[list[float]]:
     """X as rows of floats, each of the model's input width; refused with who's name."""
-    if not isinstance(X, Sequence) or isinstance(X, (str, bytes)):
+    if not _is_rows(X):
         raise TypeError(f"{who}: X must be a list of input rows, got {type(X).__name__}")
-    if len(X) == 0:
-        raise ValueError(f"{who}: X is empty; give at least one input row")
     rows = []
     for i, row in enumerate(X):
-        if not isinstance(row, Sequence) or isinstance(row, (str, bytes)):
+        if not _is_rows(row):
             raise TypeError(
                 f"{who}: X[{i}] must be a row of {width} numbers, got {validate.shown(row)}"
             )
@@ -272,7 +275,9 @@ def _rows_of(X: object, width: int, who: str) -> list[list[float]]:
                 f"{who}: the model takes {width} inputs, but X[{i}] has {len(row)}: "
                 f"{validate.shown(row)}"
             )
-        rows.append(validate.real_numbers(row, f"X[{i}]", who))
+        rows.append(validate.real_numbers(list(row), f"X[{i}]", who))
+    if not rows:
+        raise ValueError(f"{who}: X is empty; give at least one input row")
     return rows
 
 
@@ -372,7 +377,8 @@ class HealthWarnings:
     `Health.problems` crossed, each kind at most once per layer per run: one
     warning per kind and check, naming the layers that newly crossed it. Its
     cost is bounded: a check is skipped while the checks so far took more than
-    ``budget`` of the training time. Models other than an MLP are not checked.
+    ``budget`` of the training time. Models other than an MLP are not checked, nor
+    inputs that `health` refuses (a NaN, say): the checks then stop, and fit goes on.
 
     Args:
         X: The training inputs fit was given.
@@ -392,7 +398,7 @@ class HealthWarnings:
         every: int = WARN_EVERY,
         budget: float | None = WARN_BUDGET,
     ) -> None:
-        self.every = validate.count(every, "every", "HealthWarnings")
+        self.every: float = validate.count(every, "every", "HealthWarnings")
         self.budget = (
             None if budget is None else validate.non_negative(budget, "budget", "HealthWarnings")
         )
@@ -405,14 +411,20 @@ class HealthWarnings:
     def __call__(self, info: StepInfo) -> None:
         """Checks the model after a step, if due, and warns about what is new."""
         model = info.model
-        due = (info.step - 1) % self.every == 0
+        due = math.isfinite(self.every) and (info.step - 1) % self.every == 0
         if not due or not isinstance(model, MLP):
             return
         spent = self.budget is not None and self.seconds > self.budget * sum(info.history.seconds)
         if self.checks and spent:
             return  # over budget: this check is skipped
         start = time.perf_counter()
-        problems = health(model, self.X).problems()
+        try:
+            problems = health(model, self.X).problems()
+        except (TypeError, ValueError):
+            # Inputs health cannot read (NaN, rows of strings): fit goes on as without warn,
+            # and shows what is wrong itself if it must.
+            self.every = math.inf
+            return
         self.checks += 1
         self.seconds += time.perf_counter() - start
         new: dict[str, list[str]] = {}  # kind -> "layer i (detail)", one warning per kind

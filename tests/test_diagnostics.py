@@ -395,3 +395,19 @@ def test_color_takes_only_magnitude_and_not_with_a_blank_sheet():
         draw_dot(root, color="loud")
     with pytest.raises(ValueError, match="give color or blank"):
         draw_dot(root, color="magnitude", blank=True)
+
+
+def test_health_reads_numpy_rows_as_fit_does():
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    X = [[0.5, -1.0], [1.0, 2.0]]
+    assert health(model, np.array(X)) == health(model, X)
+    fit(model, np.array(X), [1, -1], steps=1, progress=False)  # warn=True: no TypeError
+
+
+def test_inputs_health_refuses_stop_the_checks_not_the_training():
+    X = [[float("nan"), 0.0], [1.0, 1.0]]
+    check = HealthWarnings(X, every=1, budget=None)
+    history = fit(MLP(2, [3, 1], seed=0), X, [1, -1], steps=3, progress=False, callbacks=[check])
+    assert len(history.loss) == 3
+    assert check.checks == 0
