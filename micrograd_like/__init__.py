@@ -34,7 +34,7 @@ from micrograd_like.grad_mode import detect_anomaly, is_anomaly_enabled, is_grad
 from micrograd_like.gradcheck import GradcheckError, GradcheckResult, gradcheck
 from micrograd_like.jit import jit
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "PRIMITIVES",
