@@ -21,6 +21,7 @@ import io
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -529,6 +530,7 @@ def _figure_png(figure: Any) -> bytes:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    from micrograd_like.diagnostics import GradientHealthWarning
     from micrograd_like.optim import SGD, Adam
     from micrograd_like.train import StepInfo, accuracy, fit
 
@@ -584,13 +586,23 @@ def _run_train(args: argparse.Namespace) -> int:
         recording = Recording(X, y, loss=loss, every=math.ceil(args.steps / REPLAY_FRAMES))
         callbacks.append(recording)
     try:
-        history = fit(
-            model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
-            batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress,
-            seed=args.seed, callbacks=callbacks,
-        )  # fmt: skip
+        # fit's gradient-health warnings become one-line notes, as every note here is.
+        with warnings.catch_warnings(record=True) as health:
+            warnings.simplefilter("always", GradientHealthWarning)
+            history = fit(
+                model, X, y, loss=loss, optimizer=optimizer, steps=args.steps,
+                batch_size=args.batch_size, l2=args.l2, progress=not args.no_progress,
+                seed=args.seed, callbacks=callbacks,
+            )  # fmt: skip
     except (ValueError, ArithmeticError) as error:  # e.g. a log of 0 once the weights blew up
         raise CommandError(f"training failed at step {steps_done + 1}: {error}; {hint}") from None
+    for caught in health:
+        if issubclass(caught.category, GradientHealthWarning):
+            print(
+                f"note: {str(caught.message).split('. fit(..., warn=False)')[0]}", file=sys.stderr
+            )
+        else:
+            warnings.warn_explicit(caught.message, caught.category, caught.filename, caught.lineno)
     if diverged:
         raise CommandError(f"training diverged at step {steps_done} of {args.steps}: "
                            f"{diverged}; nothing was written; {hint}")  # fmt: skip

@@ -482,3 +482,13 @@ def test_graph_draws_the_compact_style_on_request(tmp_path):
     assert "shape=circle" not in result.stdout  # each operation a badge in its value's box
     full = run_cli("graph", "tanh(x*w + b)", "--set", "x=0.5", "w=-3", "b=1")
     assert full.stdout.count("shape=circle") == 3  # *, + and tanh
+
+
+def test_train_says_a_gradient_health_warning_as_a_one_line_note(tmp_path):
+    deep = ",".join(["8"] * 10)
+    result = run_train("--hidden", deep, "--steps", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "ReLUs dead" in line]
+    assert notes == [line for line in notes if line.startswith("note: fit, step 1: ")]
+    assert len(notes) == 1
+    assert "Warning" not in result.stderr  # no Python warning line, no source line under it
