@@ -169,6 +169,27 @@ def test_every_python_example_of_the_site_is_one_the_readme_checks():
                 assert block.code in readme_blocks, f"{where} is not a README example"
 
 
+def test_every_readme_section_a_page_includes_is_in_the_readme():
+    # docs/hooks.py puts the README's sections into the pages at build time.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    titles = set(re.findall(r"^#{2,6} +(.+?) *$", readme, re.MULTILINE)) | {"(opening)"}
+    included = {
+        f"{page.name}: {title}"
+        for page in sorted(DOCS.glob("*.md"))
+        for title in re.findall(r"^<!-- readme: (.+?) -->", page.read_text(), re.MULTILINE)
+    }
+    assert len(included) >= 15
+    assert [entry for entry in sorted(included) if entry.split(": ", 1)[1] not in titles] == []
+
+
+def test_getting_started_gives_the_readmes_test_command_as_it_is():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"<!-- test-command.*?\n```bash\n(.+?)\n```", readme, re.DOTALL)
+    assert command is not None
+    page = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    assert f"```bash\n{command.group(1)}\n```" in page
+
+
 # ---------------------------------------------------------------------------
 # The built site.
 # ---------------------------------------------------------------------------
