@@ -56,18 +56,54 @@ MODE: ContextVar[Mode] = ContextVar("micrograd_like_mode", default=RECORDING)
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations record the graph here (False inside `no_grad`)."""
+    """Whether operations record the graph here (False inside `no_grad`).
+
+    Returns:
+        True unless a `no_grad` block is active in this thread or task.
+
+    Example:
+        >>> from micrograd_like import is_grad_enabled, no_grad
+        >>> is_grad_enabled()
+        True
+        >>> with no_grad():
+        ...     is_grad_enabled()
+        False
+    """
     return MODE.get().record
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether `detect_anomaly` is active here."""
+    """Whether `detect_anomaly` is active here.
+
+    Returns:
+        True inside a `detect_anomaly` block in this thread or task.
+
+    Example:
+        >>> from micrograd_like import detect_anomaly, is_anomaly_enabled
+        >>> with detect_anomaly():
+        ...     is_anomaly_enabled()
+        True
+    """
     return MODE.get().check_finite
 
 
 @contextlib.contextmanager
 def no_grad() -> Iterator[None]:
-    """Within this block, operations record no graph: their results are leaves."""
+    """Within this block, operations record no graph: their results are leaves.
+
+    Use it for evaluation and for updating parameters, where no gradient is needed.
+
+    Returns:
+        A context manager; the previous mode comes back when the block ends, even on error.
+
+    Example:
+        >>> from micrograd_like import Value, no_grad
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.data, y.inputs
+        (4.0, ())
+    """
     token = MODE.set(MODE.get()._replace(record=False))
     try:
         yield
@@ -83,6 +119,21 @@ def detect_anomaly() -> Iterator[None]:
     is inf), as in PyTorch. Inside it, the forward operation or the backward step
     that first yields a NaN or an infinity raises `FloatingPointError` naming
     the operation and its inputs.
+
+    Returns:
+        A context manager; the previous mode comes back when the block ends.
+
+    Raises:
+        FloatingPointError: Inside the block, at the first NaN or infinity.
+
+    Example:
+        >>> from micrograd_like import Value, detect_anomaly
+        >>> Value(1000.0).exp().data
+        inf
+        >>> with detect_anomaly():
+        ...     Value(1000.0).exp()
+        Traceback (most recent call last):
+        FloatingPointError: exp: produced inf from input(s) [1000.0]
     """
     token = MODE.set(MODE.get()._replace(check_finite=True))
     try:

@@ -165,7 +165,26 @@ def _mean_over(
 
 
 def mse(pred: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
-    """Mean squared error: ``(p - t)**2``, averaged over a batch."""
+    """Mean squared error: ``(p - t)**2``, averaged over a batch.
+
+    Args:
+        pred: A prediction (a Value or a number), or one per sample.
+        target: Its target, or one per sample.
+
+    Returns:
+        The loss, a Value whose graph reaches every prediction.
+
+    Raises:
+        ValueError: If the numbers of predictions and targets differ.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.losses import mse
+        >>> mse(Value(3.0), 1.0)
+        Value(data=4.0, grad=0)
+        >>> mse([Value(3.0), Value(1.0)], [1.0, 2.0]).data  # (4 + 1) / 2
+        2.5
+    """
     return _mean_over("mse", lambda p, t: (p - t) ** 2, pred, target)
 
 
@@ -225,6 +244,19 @@ def bce(prob: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Val
         ValueError: If a target or p is outside [0, 1], or NaN, as PyTorch's
             ``binary_cross_entropy`` refuses them; the message names bce and
             the value. p = 0 and p = 1 are taken (clamped, as above).
+
+    Args:
+        prob: A probability (a Value or a number), or one per sample.
+        target: Its target in [0, 1], or one per sample.
+
+    Returns:
+        The loss, averaged over a batch.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.losses import bce
+        >>> round(bce(Value(0.8), 1.0).data, 6)  # -log(0.8)
+        0.223144
     """
 
     def per_sample(p: Value, t: float) -> Value:
@@ -249,6 +281,27 @@ def bce_with_logits(logit: Scalar | Sequence[Scalar], target: float | Sequence[f
     """Binary cross-entropy from a logit z, p = sigmoid(z): ``softplus(z) - t*z``.
 
     Stable for every finite z (PyTorch's BCEWithLogitsLoss); d/dz = sigmoid(z) - t.
+
+    Args:
+        logit: A logit (a Value or a number), or one per sample.
+        target: Its target in [0, 1], or one per sample.
+
+    Returns:
+        The loss, averaged over a batch.
+
+    Raises:
+        ValueError: If a target is outside [0, 1], or the numbers disagree.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.losses import bce_with_logits
+        >>> z = Value(0.0)
+        >>> loss = bce_with_logits(z, 1.0)
+        >>> round(loss.data, 6)  # log 2
+        0.693147
+        >>> loss.backward()
+        >>> z.grad  # sigmoid(0) - 1
+        -0.5
     """
 
     def per_sample(z: Value, t: float) -> Value:
@@ -258,7 +311,23 @@ def bce_with_logits(logit: Scalar | Sequence[Scalar], target: float | Sequence[f
 
 
 def hinge(score: Scalar | Sequence[Scalar], target: float | Sequence[float]) -> Value:
-    """The SVM max-margin loss of micrograd's demo: ``relu(1 - t*score)``, t = +1 or -1."""
+    """The SVM max-margin loss of micrograd's demo: ``relu(1 - t*score)``, t = +1 or -1.
+
+    Args:
+        score: A score (a Value or a number), or one per sample.
+        target: Its label, +1 or -1, or one per sample.
+
+    Returns:
+        The loss, averaged over a batch.
+
+    Raises:
+        ValueError: If the numbers of scores and targets differ.
+
+    Example:
+        >>> from micrograd_like.losses import hinge
+        >>> hinge([0.5, -2.0], [1, -1]).data  # (0.5 + 0) / 2
+        0.25
+    """
     # Written as micrograd's demo writes it, so the graphs and numbers match it.
     return _mean_over("hinge", lambda s, t: (1 + -t * s).relu(), score, target)
 
@@ -272,10 +341,19 @@ def cross_entropy(
         logits: One score per class for a sample, or a list of those.
         target: The true class index, or one per sample.
 
+    Returns:
+        The loss, averaged over a batch.
+
     Raises:
         ValueError: If a target is out of the class range, or the shapes disagree.
         TypeError: If a target is not a whole number (a bool neither), or a
             logit is neither a Value nor a real number.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.losses import cross_entropy
+        >>> round(cross_entropy([Value(2.0), Value(0.0)], 0).data, 6)  # log(1 + e**-2)
+        0.126928
     """
     if len(logits) > 0 and isinstance(logits[0], Sequence):
         batch = list(logits)
@@ -317,6 +395,21 @@ def l2(params: Sequence[Value]) -> Value:
     to the loss, as micrograd's demo adds ``1e-4 * sum(p*p for p in params)``.
     The gradient of that is ``2 * lam * p``, so SGD and Adam move the weights
     as with ``weight_decay=2 * lam`` (`micrograd_like.optim`).
+
+    Args:
+        params: The parameters, at least one.
+
+    Returns:
+        ``sum(p*p)``, a Value.
+
+    Raises:
+        ValueError: If params is empty.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.losses import l2
+        >>> l2([Value(1.0), Value(-2.0)]).data
+        5.0
     """
     if len(params) == 0:
         raise ValueError("l2: no parameters")
