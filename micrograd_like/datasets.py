@@ -60,7 +60,26 @@ def _finish(points: list[tuple[float, float, int]], noise: float, rng: random.Ra
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
-    """Two interleaving half circles (scikit-learn's layout); labels 0 (upper) and 1."""
+    """Two interleaving half circles (scikit-learn's layout); labels 0 (upper) and 1.
+
+    Args:
+        n: The number of points, at least 2.
+        noise: The standard deviation of the Gaussian noise added to each coordinate.
+        seed: Seeds the random numbers: the same seed gives the same data.
+
+    Returns:
+        ``(X, y)``: a list of ``[x1, x2]`` rows and their int labels.
+
+    Raises:
+        TypeError: If n is not a whole number (a bool is not one).
+        ValueError: If n is too small, or noise is negative.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> X, y = make_moons(n=12, seed=0)
+        >>> len(X), sorted(set(y))
+        (12, [0, 1])
+    """
     n, noise, rng = _check(n, noise, seed, "make_moons")
     outer = n // 2
     inner = n - outer
@@ -82,7 +101,27 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dat
 def make_circles(
     n: int = 100, noise: float = 0.05, seed: int | None = None, factor: float = 0.5
 ) -> Dataset:
-    """A circle inside another; label 0 outer (radius 1), 1 inner (radius factor)."""
+    """A circle inside another; label 0 outer (radius 1), 1 inner (radius factor).
+
+    Args:
+        n: The number of points, at least 2.
+        noise: The standard deviation of the Gaussian noise added to each coordinate.
+        seed: Seeds the random numbers: the same seed gives the same data.
+        factor: The inner circle's radius, between 0 and 1 (both excluded).
+
+    Returns:
+        ``(X, y)``: a list of ``[x1, x2]`` rows and their int labels.
+
+    Raises:
+        TypeError: If n is not a whole number (a bool is not one).
+        ValueError: If n is too small, factor is outside (0, 1), or noise is negative.
+
+    Example:
+        >>> from micrograd_like.datasets import make_circles
+        >>> X, y = make_circles(n=12, seed=0)
+        >>> len(X), sorted(set(y))
+        (12, [0, 1])
+    """
     n, noise, rng = _check(n, noise, seed, "make_circles")
     factor = validate.number(
         factor, "factor", "make_circles", low=0, high=1, low_open=True, high_open=True
@@ -103,7 +142,27 @@ def make_circles(
 def make_blobs(
     n: int = 100, noise: float = 0.5, seed: int | None = None, centers: int = 3
 ) -> Dataset:
-    """Gaussian blobs of spread ``noise`` around ``centers`` points on a circle of radius 3."""
+    """Gaussian blobs of spread ``noise`` around ``centers`` points on a circle of radius 3.
+
+    Args:
+        n: The number of points, at least 2 and at least centers.
+        noise: The standard deviation of the Gaussian noise added to each coordinate.
+        seed: Seeds the random numbers: the same seed gives the same data.
+        centers: How many blobs, each its own label.
+
+    Returns:
+        ``(X, y)``: a list of ``[x1, x2]`` rows and their int labels.
+
+    Raises:
+        TypeError: If n or centers is not a whole number (a bool is not one).
+        ValueError: If n is too small or below centers, or noise is negative.
+
+    Example:
+        >>> from micrograd_like.datasets import make_blobs
+        >>> X, y = make_blobs(n=12, seed=0)
+        >>> len(X), sorted(set(y))
+        (12, [0, 1, 2])
+    """
     n, noise, rng = _check(n, noise, seed, "make_blobs")
     centers = validate.count(centers, "centers", "make_blobs")
     _check_points_per_group(n, centers, "centers", "make_blobs")
@@ -118,7 +177,28 @@ def make_blobs(
 def make_spiral(
     n: int = 150, noise: float = 0.2, seed: int | None = None, classes: int = 3
 ) -> Dataset:
-    """``classes`` interleaved spiral arms (the CS231n spiral); labels 0 .. classes-1."""
+    """``classes`` interleaved spiral arms (the CS231n spiral); labels 0 .. classes-1.
+
+    Args:
+        n: The number of points, at least 2 and at least classes.
+        noise: The standard deviation of the Gaussian noise, added here to the angle, so
+            the arms blur along the spiral.
+        seed: Seeds the random numbers: the same seed gives the same data.
+        classes: How many arms, at least 2, each its own label.
+
+    Returns:
+        ``(X, y)``: a list of ``[x1, x2]`` rows and their int labels.
+
+    Raises:
+        TypeError: If n or classes is not a whole number (a bool is not one).
+        ValueError: If n is too small or below classes, or noise is negative.
+
+    Example:
+        >>> from micrograd_like.datasets import make_spiral
+        >>> X, y = make_spiral(n=12, seed=0)
+        >>> len(X), sorted(set(y))
+        (12, [0, 1, 2])
+    """
     classes = validate.count(classes, "classes", "make_spiral", 2)
     n, noise, rng = _check(n, noise, seed, "make_spiral")
     _check_points_per_group(n, classes, "classes", "make_spiral")
@@ -134,7 +214,26 @@ def make_spiral(
 
 
 def make_xor(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
-    """Points around the four corners (+-1, +-1); label 1 where x1 * x2 < 0 (XOR of signs)."""
+    """Points around the four corners (+-1, +-1); label 1 where x1 * x2 < 0 (XOR of signs).
+
+    Args:
+        n: The number of points, at least 2.
+        noise: The standard deviation of the Gaussian noise added to each coordinate.
+        seed: Seeds the random numbers: the same seed gives the same data.
+
+    Returns:
+        ``(X, y)``: a list of ``[x1, x2]`` rows and their int labels.
+
+    Raises:
+        TypeError: If n is not a whole number (a bool is not one).
+        ValueError: If n is too small, or noise is negative.
+
+    Example:
+        >>> from micrograd_like.datasets import make_xor
+        >>> X, y = make_xor(n=12, seed=0)
+        >>> len(X), sorted(set(y))
+        (12, [0, 1])
+    """
     n, noise, rng = _check(n, noise, seed, "make_xor")
     corners = [(1.0, 1.0), (-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0)]
     points = [(*corners[i % 4], int(corners[i % 4][0] * corners[i % 4][1] < 0)) for i in range(n)]
@@ -149,9 +248,17 @@ def to_plus_minus_one(y: Sequence[float]) -> list[int]:
     Args:
         y: Labels, each 0 or 1 (an int or a float; a bool is not a label).
 
+    Returns:
+        The labels as ints, -1 for 0 and +1 for 1.
+
     Raises:
         TypeError: If a label is not a real number, or is a bool.
         ValueError: If a label is neither 0 nor 1.
+
+    Example:
+        >>> from micrograd_like.datasets import to_plus_minus_one
+        >>> to_plus_minus_one([0, 1, 1.0])
+        [-1, 1, 1]
     """
     labels = [validate.real(label, f"y[{i}]", "to_plus_minus_one") for i, label in enumerate(y)]
     for i, label in enumerate(labels):
@@ -165,8 +272,24 @@ def train_test_split(
 ) -> tuple[list[T], list[T], list[int], list[int]]:
     """Shuffles and splits into ``X_train, X_test, y_train, y_test``.
 
+    Args:
+        X: The rows.
+        y: Their labels, one per row.
+        test_fraction: The share of rows for the test part, between 0 and 1.
+        seed: Seeds the shuffle: the same seed gives the same split.
+
+    Returns:
+        ``(X_train, X_test, y_train, y_test)``, each a new list.
+
     Raises:
         ValueError: If X and y differ in length or a part would be empty.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons, train_test_split
+        >>> X, y = make_moons(n=20, seed=0)
+        >>> X_train, X_test, y_train, y_test = train_test_split(X, y, seed=0)
+        >>> len(X_train), len(X_test)
+        (15, 5)
     """
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} rows but {len(y)} labels")
