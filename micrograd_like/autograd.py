@@ -62,6 +62,23 @@ def borrowed_grads(nodes: Sequence[Value]) -> Iterator[None]:
     """Within this block the nodes' grads start from 0; at its end the old ones come back.
 
     This is how a backward pass can run without touching anyone's ``.grad``.
+
+    Args:
+        nodes: The Values whose grads to borrow.
+
+    Returns:
+        A context manager; the old grads come back when the block ends, even on error.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.autograd import borrowed_grads
+        >>> x = Value(1.0)
+        >>> x.grad = 5.0
+        >>> with borrowed_grads([x]):
+        ...     x.grad
+        0
+        >>> x.grad
+        5.0
     """
     borrowed = [node.grad for node in nodes]
     try:
@@ -81,6 +98,14 @@ class BackwardStep:
         operation: The operation that just passed its grad to its inputs; None
             for the first step, which seeds d(root)/d(root) = 1.
         grads: Every grad computed so far, by node.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.autograd import backward_steps
+        >>> f = Value(2.0) * Value(3.0)
+        >>> first = next(iter(backward_steps(f)))
+        >>> first.operation, first.grads[f]
+        (None, 1.0)
     """
 
     operation: Value | None
@@ -126,6 +151,14 @@ def gradients(outputs: Sequence[Value], create_graph: bool = False) -> dict[Valu
 
     Raises:
         ValueError: With create_graph, if the graph holds a hand-written ``_backward``.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.autograd import gradients
+        >>> x, y = Value(2.0), Value(3.0)
+        >>> grads = gradients([x * y + x])
+        >>> grads[x], grads[y], x.grad  # x.grad untouched
+        (4.0, 2.0, 0)
     """
     order = topological_order(*outputs)
     with borrowed_grads(order):
@@ -210,6 +243,11 @@ def hessian(f: Callable[..., Value], xs: Sequence[float]) -> list[list[float]]:
     Raises:
         ValueError: If xs is empty or holds something other than finite numbers.
         TypeError: If f does not return a Value.
+
+    Example:
+        >>> from micrograd_like import hessian
+        >>> hessian(lambda a, b: a * a * b, [1.0, 2.0])  # [[2b, 2a], [2a, 0]]
+        [[4.0, 2.0], [2.0, 0.0]]
     """
     leaves, first = _first_derivatives(f, xs, "hessian")
     return [[float(g) for g in grad(d, leaves, allow_unused=True)] for d in first]
@@ -231,6 +269,11 @@ def hvp(f: Callable[..., Value], xs: Sequence[float], v: Sequence[float]) -> lis
 
     Raises:
         ValueError: If v and xs differ in length, or hold anything but finite numbers.
+
+    Example:
+        >>> from micrograd_like import hvp
+        >>> hvp(lambda a, b: a * a * b, [1.0, 2.0], [1.0, 0.0])  # the Hessian's first column
+        [4.0, 2.0]
     """
     direction = real_numbers(v, "v", "hvp", finite=True)
     if len(direction) != len(xs):
@@ -267,6 +310,14 @@ def tangents(
         ValueError: If directions and inputs differ in number, or the graph holds
             a node built by hand (its _backward is a function, not a derivative
             forward mode could use).
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.autograd import tangents
+        >>> x, y = Value(2.0), Value(3.0)
+        >>> f = x * y + x
+        >>> tangents(f, [x, y], [1.0, 0.0])[f]  # df/dx = y + 1
+        4.0
     """
     outs, ins = _values(outputs, "jvp"), _values(inputs, "jvp")
     speeds = real_numbers(directions, "tangents", "jvp")
@@ -329,6 +380,12 @@ class Jacobian:
         matrix: m rows of n numbers: d f_i / d x_j.
         mode: "forward" (one pass per input) or "reverse" (one per output).
         passes: How many passes: n forward, or m reverse.
+
+    Example:
+        >>> from micrograd_like import jacobian
+        >>> J = jacobian(lambda a, b: [a * b, a + b], [2.0, 3.0], mode="reverse")
+        >>> J.matrix, J.passes
+        ([[3.0, 2.0], [1.0, 1.0]], 2)
     """
 
     matrix: list[list[float]]
@@ -399,6 +456,14 @@ class PathSum:
     Attributes:
         paths: Each path as its nodes, input first, and the product along it.
         total: The sum of the products: the derivative.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.autograd import path_sum
+        >>> x, y = Value(2.0), Value(3.0)
+        >>> found = path_sum(x * y + x, x)
+        >>> len(found.paths), found.total  # through x*y (y = 3) and straight (1)
+        (2, 4.0)
     """
 
     paths: list[tuple[list[Value], float]]
