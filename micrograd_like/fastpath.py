@@ -77,6 +77,21 @@ def fast_paths(enabled: bool) -> _FastPaths:
 
     Args:
         enabled: True for the fast paths (the default), False for the plain engine.
+
+    Returns:
+        The setting, which is also a context manager that puts the old one back.
+
+    Raises:
+        TypeError: If enabled is not True or False.
+
+    Example:
+        >>> from micrograd_like import fast_paths
+        >>> from micrograd_like.fastpath import fast_paths_enabled
+        >>> with fast_paths(False):
+        ...     fast_paths_enabled()
+        False
+        >>> fast_paths_enabled()
+        True
     """
     if not isinstance(enabled, bool):
         raise TypeError(f"fast_paths: enabled must be True or False, got {enabled!r}")
@@ -84,7 +99,16 @@ def fast_paths(enabled: bool) -> _FastPaths:
 
 
 def fast_paths_enabled() -> bool:
-    """Whether the fast paths are on."""
+    """Whether the fast paths are on.
+
+    Returns:
+        True unless `fast_paths` turned them off.
+
+    Example:
+        >>> from micrograd_like.fastpath import fast_paths_enabled
+        >>> fast_paths_enabled()
+        True
+    """
     return _enabled[0]
 
 
@@ -92,6 +116,17 @@ def is_built_in(op: str) -> bool:
     """Whether op's row of the table is still the built-in one (``"**n"``: the ``"**"`` row).
 
     A fast path that specialises on a row checks this once per call, not once per node.
+
+    Args:
+        op: The name of a row of `PRIMITIVES`, or ``"**n"``.
+
+    Returns:
+        Whether that row is the one the package ships.
+
+    Example:
+        >>> from micrograd_like.fastpath import is_built_in
+        >>> is_built_in("*")
+        True
     """
     row = "**" if op[:2] == "**" else op
     built_in = BUILT_IN.get(row)
@@ -117,6 +152,12 @@ def weighted_sum(
     Raises:
         ValueError: If weights and inputs differ in length.
         TypeError: If an item is neither a Value nor a real number.
+
+    Example:
+        >>> from micrograd_like import Value, weighted_sum
+        >>> s = weighted_sum([Value(2.0), Value(3.0)], [1.0, -1.0], start=Value(0.5))
+        >>> s.data, s.op  # 0.5 + 2*1 + 3*(-1)
+        (-0.5, '+')
     """
     ws = weights if type(weights) is list else list(weights)
     xs = inputs if type(inputs) is list else list(inputs)
@@ -143,8 +184,20 @@ def weighted_sum(
 def relu(x: Value) -> Value:
     """``x.relu()``, a network's activation, with one check per call instead of a lookup.
 
+    Args:
+        x: The Value to rectify.
+
+    Returns:
+        ``max(x, 0)`` as a Value, the node ``x.relu()`` makes.
+
     Raises:
         TypeError: If x is not a Value.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.fastpath import relu
+        >>> relu(Value(-2.0)).data, relu(Value(3.0)).data
+        (0.0, 3.0)
     """
     if not isinstance(x, Value):
         raise TypeError(f"relu: expected a Value, got {type(x).__name__}: {x!r}")

@@ -42,6 +42,16 @@ class Optimizer:
         ValueError: If there are no parameters, or lr is negative or not finite.
         TypeError: If a parameter is not a Value, or lr is not a real number
             (a bool neither, as everywhere in the package).
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.optim import SGD
+        >>> w = Value(1.0)
+        >>> w.grad = 0.5
+        >>> optimizer = SGD([w], lr=0.1)
+        >>> optimizer.zero_grad()
+        >>> w.grad
+        0
     """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
@@ -84,6 +94,19 @@ class SGD(Optimizer):
         weight_decay: Adds ``weight_decay * p`` to each gradient, the gradient of
             the L2 penalty ``(weight_decay / 2) * losses.l2(params)``: the same
             update as ``fit(l2=weight_decay / 2)``.
+
+    Raises:
+        ValueError: If momentum is outside [0, 1] or weight_decay is negative, or as for
+            `Optimizer`.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.optim import SGD
+        >>> w = Value(1.0)
+        >>> w.grad = 0.5
+        >>> SGD([w], lr=0.1).step()
+        >>> w.data  # 1 - 0.1 * 0.5
+        0.95
     """
 
     def __init__(
@@ -119,6 +142,19 @@ class Adam(Optimizer):
         betas: The decay rates (b1, b2) of the two moment estimates.
         eps: Added to the denominator for stability.
         weight_decay: Adds ``weight_decay * p`` to each gradient, as in SGD.
+
+    Raises:
+        ValueError: If a beta is outside [0, 1), eps or weight_decay is negative, or
+            as for `Optimizer`.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.optim import Adam
+        >>> w = Value(1.0)
+        >>> w.grad = 0.5
+        >>> Adam([w], lr=0.1).step()
+        >>> round(w.data, 6)  # the first step moves by about lr
+        0.9
     """
 
     def __init__(
@@ -166,6 +202,19 @@ class LinearDecay:
         start: The learning rate at step 0 (set at once).
         end: The learning rate at total_steps and after.
         total_steps: Over how many steps it falls.
+
+    Raises:
+        ValueError: If a rate is negative or total_steps is not a positive count.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.optim import SGD, LinearDecay
+        >>> optimizer = SGD([Value(1.0)], lr=1.0)
+        >>> schedule = LinearDecay(optimizer, start=1.0, end=0.1, total_steps=10)
+        >>> for _ in range(5):
+        ...     schedule.step()
+        >>> round(optimizer.lr, 6)  # halfway from 1.0 to 0.1
+        0.55
     """
 
     def __init__(self, optimizer: Optimizer, start: float, end: float, total_steps: int) -> None:
