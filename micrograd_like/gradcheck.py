@@ -35,6 +35,12 @@ class InputCheck:
         numeric: The central-difference estimate.
         abs_error: ``|analytic - numeric|``.
         passed: Whether ``abs_error <= atol + rtol * |numeric|``.
+
+    Example:
+        >>> from micrograd_like import gradcheck
+        >>> check = gradcheck(lambda a, b: a * b, [0.5, -1.0]).checks[1]
+        >>> check.name, check.analytic, check.passed  # d(ab)/db = a
+        ('inputs[1]', 0.5, True)
     """
 
     name: str
@@ -47,7 +53,17 @@ class InputCheck:
 
 @dataclass(frozen=True)
 class GradcheckResult:
-    """Everything `gradcheck` measured; truthy when every input agrees."""
+    """Everything `gradcheck` measured; truthy when every input agrees.
+
+    Attributes:
+        checks: One `InputCheck` per input, in order.
+
+    Example:
+        >>> from micrograd_like import gradcheck
+        >>> result = gradcheck(lambda a: a.tanh(), [0.5])
+        >>> bool(result), len(result.checks)
+        (True, 1)
+    """
 
     checks: tuple[InputCheck, ...]
     eps: float
@@ -83,7 +99,22 @@ class GradcheckResult:
 
 
 class GradcheckError(AssertionError):
-    """Raised by `gradcheck` when gradients disagree; ``.result`` holds the report."""
+    """Raised by `gradcheck` when gradients disagree; ``.result`` holds the report.
+
+    Example:
+        >>> from micrograd_like import GradcheckError, Value, gradcheck
+        >>> def square(a):  # a node built by hand, with a wrong rule: 3a for 2a
+        ...     out = Value(a.data**2, (a,), "square")
+        ...     def _backward():
+        ...         a.grad += 3 * a.data * out.grad
+        ...     out._backward = _backward
+        ...     return out
+        >>> try:
+        ...     gradcheck(square, [2.0])
+        ... except GradcheckError as error:
+        ...     print(error.result.checks[0].analytic, round(error.result.checks[0].numeric, 4))
+        6.0 4.0
+    """
 
     def __init__(self, result: GradcheckResult) -> None:
         super().__init__(str(result))
@@ -133,6 +164,12 @@ def gradcheck(
             a Value nor a real number.
         ValueError: If eps, atol or rtol is not a finite number of the right
             sign, or an input is an int too large for a float.
+
+    Example:
+        >>> from micrograd_like import gradcheck
+        >>> result = gradcheck(lambda x, w: (x * w).tanh(), [0.5, -1.0])
+        >>> bool(result), [check.name for check in result.checks]
+        (True, ['inputs[0]', 'inputs[1]'])
     """
     eps = validate.positive(eps, "eps", "gradcheck")
     atol = validate.non_negative(atol, "atol", "gradcheck")

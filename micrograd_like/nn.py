@@ -100,6 +100,13 @@ class Module:
     Subclasses implement ``forward(x)``; calling the module runs it (and
     reports the call to `record_calls`). micrograd-style subclasses that
     define ``__call__`` and ``parameters()`` themselves also work.
+
+    Example:
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> len(model.parameters()), list(model.state_dict())[0]
+        (17, 'layers.0.neurons.0.w.0')
+        >>> model.zero_grad()
     """
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
@@ -231,6 +238,12 @@ class Neuron(Module):
         activation: One of `ACTIVATIONS`; overrides nonlin.
         seed: Seeds a private generator for the weights.
         rng: A generator with ``uniform(a, b)`` to draw the weights from.
+
+    Example:
+        >>> from micrograd_like.nn import Neuron
+        >>> neuron = Neuron(2, activation="tanh", seed=0)
+        >>> len(neuron.parameters()), neuron([0.0, 0.0]).data  # tanh(b) with b = 0
+        (3, 0.0)
     """
 
     def __init__(
@@ -293,6 +306,12 @@ class Layer(Module):
         nin: The number of inputs of each neuron.
         nout: The number of neurons.
         **kwargs: Passed to each `Neuron` (nonlin, activation, seed, rng).
+
+    Example:
+        >>> from micrograd_like.nn import Layer
+        >>> layer = Layer(2, 3, seed=0)
+        >>> len(layer([1.0, 2.0])), len(layer.parameters())
+        (3, 9)
     """
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
@@ -328,6 +347,14 @@ class MLP(Module):
             single name (default linear, as micrograd).
         seed: Seeds the weights; the same seed gives the same model.
         rng: A generator with ``uniform(a, b)`` to draw the weights from.
+
+    Example:
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(2, [16, 16, 1], seed=0)  # micrograd's moons model
+        >>> model.sizes, len(model.parameters())
+        ([2, 16, 16, 1], 337)
+        >>> type(model([0.5, -1.0])).__name__  # one output: a bare Value
+        'Value'
     """
 
     def __init__(
@@ -452,7 +479,20 @@ def _parameter_names(sizes: list[int]) -> list[str]:
 
 
 def mlp_to_dict(model: MLP) -> dict[str, Any]:
-    """An MLP as plain JSON-ready data: its shape, activations and parameters."""
+    """An MLP as plain JSON-ready data: its shape, activations and parameters.
+
+    Args:
+        model: The MLP to save.
+
+    Returns:
+        A dict with ``format``, ``version``, ``sizes``, ``activations`` and ``state``.
+
+    Example:
+        >>> from micrograd_like.nn import MLP, mlp_to_dict
+        >>> document = mlp_to_dict(MLP(2, [3, 1], seed=0))
+        >>> document["sizes"], document["activations"]
+        ([2, 3, 1], ['relu', 'linear'])
+    """
     return {
         "format": MODEL_FORMAT,
         "version": MODEL_VERSION,
@@ -477,6 +517,18 @@ def mlp_from_dict(document: Mapping[str, Any]) -> MLP:
             `MAX_PARAMETERS` parameters: whatever is wrong in a document is a
             ValueError, as in `Module.load_state_dict`. The message names
             mlp_from_dict and the value.
+
+    Args:
+        document: What `mlp_to_dict` made, perhaps read back from JSON.
+
+    Returns:
+        A new MLP with the saved weights.
+
+    Example:
+        >>> from micrograd_like.nn import MLP, mlp_from_dict, mlp_to_dict
+        >>> model = MLP(2, [3, 1], seed=0)
+        >>> mlp_from_dict(mlp_to_dict(model)).state_dict() == model.state_dict()
+        True
     """
     who = "mlp_from_dict"
     if not isinstance(document, Mapping) or document.get("format") != MODEL_FORMAT:
