@@ -226,3 +226,35 @@ def test_the_pages_in_docs_are_what_make_images_writes():
     for name, source in module.pages().items():
         # Run `python docs/make_images.py` after changing a page.
         assert (root / "docs" / "pages" / name).read_text(encoding="utf-8") == source, name
+
+
+def hand_added(p: Value, q: Value) -> Value:
+    """micrograd's way: a node built by hand, its _backward written out."""
+    out = Value(p.data + q.data, (p, q), "+")
+
+    def backward() -> None:
+        p.grad += out.grad
+        q.grad += out.grad
+
+    out._backward = backward
+    return out
+
+
+def test_a_node_built_by_hand_among_built_in_ones_makes_a_page():
+    a = Value(2.0, label="a")
+    square = Value(4.0, (a * 3,), "square")  # no _backward: it passes nothing on
+    last = page_data(explorable(square * 2))["frames"][-1]["lines"]
+    assert last == ["d(square(a\u00d73)\u00d72)/da = 0"]
+    x, w, b = Value(0.5, label="x"), Value(1.0, label="w"), Value(2.0, label="b")
+    o = hand_added(hand_added(x * w, x * b), b).tanh()
+    o.label = "o"
+    lines = all_lines(explorable(o))
+    assert "x\u00d7w + x\u00d7b + b was built by hand: its _backward ran" in lines
+    o.backward()
+    assert page_data(explorable(o))["frames"][-1]["lines"] == [
+        f"do/d{name} = {value.grad:.4g}" for name, value in [("x", x), ("w", w), ("b", b)]
+    ]
+
+
+def test_a_leaf_alone_makes_a_page():
+    assert page_data(explorable(Value(3.0)))["frames"][-1]["title"] == "Done: every gradient of 3"
