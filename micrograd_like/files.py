@@ -45,8 +45,20 @@ def cannot_write(path: str | os.PathLike[str]) -> str | None:
     permission bits do not tell (root passes them, and ``/proc`` or a
     read-only mount refuse anyway). Nothing else is created.
 
+    Args:
+        path: The file that is to be written.
+
     Returns:
         A short reason, e.g. "the directory 'out' does not exist", or None.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from micrograd_like.files import cannot_write
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> cannot_write(folder / "out.txt") is None
+        True
+        >>> cannot_write(folder / "missing" / "out.txt").endswith("missing' does not exist")
+        True
     """
     target = Path(path)
     folder = target.parent
@@ -93,6 +105,13 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
     Raises:
         OSError: If the directory is missing or not writable, or the path is a
             directory; its filename is the path. No temporary file is left behind.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from micrograd_like.files import write_atomic
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> write_atomic(folder / "notes.txt", "hi").read_text()
+        'hi'
     """
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     content = data.encode("utf-8") if isinstance(data, str) else data
@@ -133,10 +152,28 @@ def _first_non_finite(document: Any, where: str = "") -> str | None:
 def write_json(path: str | os.PathLike[str], document: Any, *, indent: int = 1) -> Path:
     """Writes document as standard JSON, atomically.
 
+    Args:
+        path: The file to write.
+        document: Plain data: dicts, lists, strings, numbers, booleans and None.
+        indent: The indentation, as for ``json.dump``.
+
+    Returns:
+        The path written, as a `Path`.
+
     Raises:
         ValueError: If the document holds NaN or an infinity, which standard
             JSON cannot hold; the message says where. Nothing is written.
         OSError: As `write_atomic`.
+
+    Example:
+        >>> import json, tempfile, pathlib
+        >>> from micrograd_like.files import write_json
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> json.loads(write_json(folder / "model.json", {"x": 1.5}).read_text())
+        {'x': 1.5}
+        >>> write_json(folder / "bad.json", {"x": float("nan")})
+        Traceback (most recent call last):
+        ValueError: write_json: standard JSON has no NaN or infinity, and x = nan
     """
     where = _first_non_finite(document)
     if where is not None:

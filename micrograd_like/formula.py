@@ -76,7 +76,16 @@ _REFUSALS: Mapping[type[ast.AST], str] = {
 
 
 class FormulaError(ValueError):
-    """The formula is not one that can be drawn; the message says what and where."""
+    """The formula is not one that can be drawn; the message says what and where.
+
+    Example:
+        >>> from micrograd_like.formula import FormulaError, parse_formula
+        >>> try:
+        ...     parse_formula("__import__('os')")
+        ... except FormulaError as error:
+        ...     print(error)
+        unknown function '__import__' at column 1; the functions are exp, log, relu, sigmoid, tanh
+    """
 
 
 def _where(node: ast.AST) -> str:
@@ -143,6 +152,11 @@ def parse_formula(text: str) -> ast.Expression:
     Raises:
         FormulaError: If the text is too long, not valid syntax, or uses
             anything outside the whitelist.
+
+    Example:
+        >>> from micrograd_like.formula import parse_formula
+        >>> type(parse_formula("tanh(x*w + b)")).__name__
+        'Expression'
     """
     if not isinstance(text, str):
         raise FormulaError(f"the formula must be a string, got {type(text).__name__}")
@@ -268,8 +282,19 @@ def variable_name(text: str) -> str:
     Python reads identifiers in that form, so a formula's full-width x is x;
     a value given for it is read the same way.
 
+    Args:
+        text: The name as typed.
+
+    Returns:
+        The name in NFKC form.
+
     Raises:
         FormulaError: If text is not an identifier, or is a function's name.
+
+    Example:
+        >>> from micrograd_like.formula import variable_name
+        >>> variable_name("\uff58")  # a full-width x
+        'x'
     """
     name = unicodedata.normalize("NFKC", text) if isinstance(text, str) else text
     if not isinstance(name, str) or not name.isidentifier() or name in FUNCTIONS:
@@ -296,6 +321,12 @@ def build_formula(text: str, values: Mapping[str, float]) -> tuple[Value, dict[s
             operation is outside its domain (``log(0)``); the message names it.
         TypeError: If a value is not a real number (a bool neither).
         ZeroDivisionError: On division by zero.
+
+    Example:
+        >>> from micrograd_like.formula import build_formula
+        >>> out, leaves = build_formula("tanh(x*w + b)", {"x": 0.5, "w": -3, "b": 1})
+        >>> round(out.data, 6), sorted(leaves), out.label
+        (-0.462117, ['b', 'w', 'x'], 'tanh(x*w + b)')
     """
     tree = parse_formula(text)
     leaves: dict[str, Value] = {}

@@ -113,10 +113,21 @@ def real(
     TypeError says was expected, e.g. ``"a Value or a real number"`` for a
     caller that takes Values too.
 
+    Returns:
+        x as a float.
+
     Raises:
         TypeError: If x is not a real number, or is a bool.
         ValueError: If x is an int too large for a float, or finite is asked
             for and x is NaN or infinite.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.real(2, "x", "f")
+        2.0
+        >>> validate.real(True, "x", "f")
+        Traceback (most recent call last):
+        TypeError: f: x must be a real number, got bool: True
     """
     if not is_real(x):
         raise TypeError(f"{who}: {name} must be {kind}, got {_kind_of(x)}")
@@ -157,9 +168,18 @@ def number(
     low and high bound the range (None for no bound); low_open and high_open
     refuse the bound itself.
 
+    Returns:
+        x as a float.
+
     Raises:
         TypeError: If x is not a real number, or is a bool.
         ValueError: If x is NaN, infinite, too large for a float, or out of range.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.number(2.0, "p", "f", low=0, high=1)
+        Traceback (most recent call last):
+        ValueError: f: p must be a finite number in [0, 1], got 2.0
     """
     wanted = f"a finite number {_range_text(low, high, low_open, high_open, whole=False)}"
     value = real(x, name, who, kind=wanted.rstrip())
@@ -171,12 +191,33 @@ def number(
 
 
 def positive(x: object, name: str, who: str) -> float:
-    """`number` > 0, as a float."""
+    """`number` > 0, as a float.
+
+    Raises:
+        TypeError: If x is not a real number, or is a bool.
+        ValueError: If x is not a finite number > 0.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.positive(0, "lr", "SGD")
+        Traceback (most recent call last):
+        ValueError: SGD: lr must be a finite number > 0, got 0
+    """
     return number(x, name, who, low=0, low_open=True)
 
 
 def non_negative(x: object, name: str, who: str) -> float:
-    """`number` >= 0, as a float."""
+    """`number` >= 0, as a float.
+
+    Raises:
+        TypeError: If x is not a real number, or is a bool.
+        ValueError: If x is not a finite number >= 0.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.non_negative(0, "eps", "Adam")
+        0.0
+    """
     return number(x, name, who, low=0)
 
 
@@ -185,9 +226,20 @@ def count(x: object, name: str, who: str, minimum: int = 1, maximum: int | None 
 
     maximum None means no upper bound.
 
+    Returns:
+        x.
+
     Raises:
         TypeError: If x is not an int (a float such as 3.0 neither), or is a bool.
         ValueError: If x is out of range.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.count(3, "n", "make_moons")
+        3
+        >>> validate.count(3.0, "n", "make_moons")
+        Traceback (most recent call last):
+        TypeError: make_moons: n must be a whole number >= 1, got float: 3.0
     """
     wanted = f"a whole number {_range_text(minimum, maximum, False, False, whole=True)}"
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
@@ -201,8 +253,16 @@ def count(x: object, name: str, who: str, minimum: int = 1, maximum: int | None 
 def seed(x: object, name: str, who: str) -> int | None:
     """Checks a seed for `random.Random`: None (fresh randomness) or any whole number.
 
+    Returns:
+        x.
+
     Raises:
         TypeError: If x is neither None nor an int, or is a bool.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.seed(None, "seed", "fit") is None
+        True
     """
     if x is None:
         return None
@@ -214,10 +274,18 @@ def seed(x: object, name: str, who: str) -> int | None:
 def real_numbers(xs: object, name: str, who: str, *, finite: bool = True) -> list[float]:
     """Checks that xs is a non-empty list of real numbers, each by `real`; returns floats.
 
+    Returns:
+        The items as floats, in a new list.
+
     Raises:
         ValueError: If xs is not a non-empty sequence, or an item is refused by
             `real` for its value.
         TypeError: If an item is not a real number, or is a bool.
+
+    Example:
+        >>> from micrograd_like import validate
+        >>> validate.real_numbers([1, 2.5], "xs", "hessian")
+        [1.0, 2.5]
     """
     if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence) or len(xs) == 0:
         raise ValueError(f"{who}: {name} must be a non-empty list of numbers, got {shown(xs)}")
