@@ -116,6 +116,12 @@ class Report:
             got, and a hint.
         warnings: Ids and sentences of things that are right but fragile, such
             as ``recursion-limit``.
+
+    Example:
+        >>> from micrograd_like.exercises import check_value
+        >>> report = check_value("dL/dw1(2)", "-0.2951")
+        >>> report.passed, report.mistake
+        (True, None)
     """
 
     passed: bool

@@ -51,7 +51,19 @@ __all__ = ["ARRAY_RULES", "Compiled", "TraceError", "array_rule", "jit"]
 
 
 class TraceError(RuntimeError):
-    """The traced graph does not hold for this batch; the message says why."""
+    """The traced graph does not hold for this batch; the message says why.
+
+    Example:
+        >>> from micrograd_like import Value, jit
+        >>> from micrograd_like.jit import TraceError
+        >>> w = Value(1.0)
+        >>> step = jit(lambda x, y: x[0] * w if x[0].data > 0 else -x[0] * w, [w])
+        >>> try:  # Python control flow on .data: each sample would need its own graph
+        ...     step([[1.0], [-2.0], [3.0]], [0.0, 0.0, 0.0])
+        ... except TraceError as error:
+        ...     print(str(error)[:55])
+        jit: row 1: the traced graph gives loss -2.0 but fn giv
+    """
 
 
 @dataclass
@@ -78,7 +90,17 @@ def _numpy() -> Any:
 
 
 class Compiled:
-    """A traced per-sample loss, replayed over batches; call it as ``step(X, Y)``."""
+    """A traced per-sample loss, replayed over batches; call it as ``step(X, Y)``.
+
+    `jit` makes one; see there.
+
+    Example:
+        >>> from micrograd_like import Value, jit
+        >>> w = Value(2.0)
+        >>> step = jit(lambda x, y: (x[0] * w - y) ** 2, [w])
+        >>> type(step).__name__
+        'Compiled'
+    """
 
     def __init__(self, fn: Callable[[list[Value], Value], Value], params: Sequence[Value]) -> None:
         self.fn = fn
@@ -357,6 +379,16 @@ def array_rule(op: str, arity: int) -> Callable[..., tuple[Any, ...]]:
     Args:
         op: A `Value.op`: a key of the table, or ``"**n"`` for a constant power.
         arity: How many inputs op's nodes have (1 for ``"**n"``).
+
+    Returns:
+        A function of arrays giving ``(value, d/da[, d/db])``, element by element.
+
+    Example:
+        >>> import numpy as np
+        >>> from micrograd_like.jit import array_rule
+        >>> value, d_a, d_b = array_rule("*", 2)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        >>> value.tolist(), d_a.tolist(), d_b.tolist()
+        ([3.0, 8.0], [3.0, 4.0], [1.0, 2.0])
     """
     n = _exponent(op)
     if is_built_in(op):
@@ -405,5 +437,14 @@ def jit(fn: Callable[[list[Value], Value], Value], params: Sequence[Value]) -> C
         returns the mean loss as a float and sets each parameter's ``.grad``
         to the batch-mean gradient. Update the parameters between calls as
         usual; the trace reads their current ``.data`` every step.
+
+    Example:
+        >>> from micrograd_like import Value, jit
+        >>> w = Value(2.0)
+        >>> step = jit(lambda x, y: (x[0] * w - y) ** 2, [w])
+        >>> step([[1.0], [2.0]], [1.0, 3.0])  # the mean of (2 - 1)**2 and (4 - 3)**2
+        1.0
+        >>> w.grad  # the mean of 2 * (2x - y) * x
+        3.0
     """
     return Compiled(fn, params)

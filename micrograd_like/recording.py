@@ -45,6 +45,16 @@ class ModuleCall:
         name: The function's name (for a module, its class name).
         inputs: The Values it was given (numbers had been wrapped as Values).
         outputs: The Values it returned.
+
+    Example:
+        >>> from micrograd_like.losses import mse
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.recording import record_calls
+        >>> model = MLP(2, [1], seed=0)
+        >>> with record_calls() as calls:
+        ...     loss = mse(model([1.0, 2.0]), 1.0)
+        >>> [(call.name, call.module is None) for call in calls]
+        [('Neuron', False), ('Layer', False), ('MLP', False), ('mse', True)]
     """
 
     module: Module | None
@@ -68,6 +78,16 @@ def record_function_call(name: str, inputs: Sequence[Value], outputs: Sequence[V
         name: The function's name, as the diagram shows it.
         inputs: The Values it took.
         outputs: The Values it returned.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.recording import record_calls, record_function_call
+        >>> x = Value(1.0)
+        >>> with record_calls() as calls:
+        ...     y = x * 2
+        ...     record_function_call("double", [x], [y])
+        >>> [(call.name, len(call.inputs), len(call.outputs)) for call in calls]
+        [('double', 1, 1)]
     """
     log = CALL_LOG.get()
     if log is not None:
@@ -80,6 +100,14 @@ def record_calls() -> Iterator[list[ModuleCall]]:
 
     Yields:
         The list the calls are appended to; it keeps them after the block.
+
+    Example:
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.recording import record_calls
+        >>> with record_calls() as calls:
+        ...     out = MLP(2, [3, 1], seed=0)([1.0, 2.0])
+        >>> calls[-1].name
+        'MLP'
     """
     calls: list[ModuleCall] = []
     token = CALL_LOG.set(calls)

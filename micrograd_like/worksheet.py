@@ -119,7 +119,13 @@ SMALLEST_GRAD = 0.01
 
 @dataclass(frozen=True)
 class Answer:
-    """One row of the key: a value's label, its data and its grad, from the engine."""
+    """One row of the key: a value's label, its data and its grad, from the engine.
+
+    Example:
+        >>> from micrograd_like.worksheet import problems
+        >>> problems("ada", 1)[0].answers[-1]
+        Answer(label='h', data=-0.7502601055951177, grad=1.0)
+    """
 
     label: str
     data: float
@@ -137,6 +143,12 @@ class Problem:
             first; each is labelled with one letter, a, b, c, ...
         answers: For each of values, its data and its grad d(output)/d(value),
             as the engine's ``backward()`` computed them, not rounded.
+
+    Example:
+        >>> from micrograd_like.worksheet import problems
+        >>> problem = problems("ada", 1)[0]
+        >>> problem.number, problem.output.label, len(problem.values)
+        (1, 'h', 8)
     """
 
     number: int
@@ -487,9 +499,23 @@ def to_html(student: str, problems: Sequence[Problem], *, answers: bool = False)
     new page. There is no script, and a Content-Security-Policy forbids
     loading anything.
 
+    Args:
+        student: The student's ID, shown on the sheet.
+        problems: The problems, from `problems`.
+        answers: Give the key: every blank filled in.
+
+    Returns:
+        The page, a complete HTML document.
+
     Raises:
         ImportError: Without the viz extra, which draws the diagrams.
         micrograd_like.viz.RenderError: If no program can render them.
+
+    Example:
+        >>> from micrograd_like.worksheet import problems, to_html
+        >>> page = to_html("ada", problems("ada", 1))
+        >>> page.startswith("<!DOCTYPE html>"), "<script" in page
+        (True, False)
     """
     title = _title(student, answers)
     parts = [
