@@ -115,6 +115,12 @@ class Network:
         z_2: Pre-activation of the output.
         y_pred: The prediction, sigmoid(z_2).
         loss: Binary cross-entropy of y_pred against y.
+
+    Example:
+        >>> from micrograd_like.worked_example import build_network
+        >>> network = build_network()
+        >>> network.h1.label, round(network.h1.data, 6), round(network.loss.data, 6)
+        ('h1', 0.628316, 0.634366)
     """
 
     params: dict[str, Value]
@@ -151,6 +157,11 @@ def build_network(
 
     Raises:
         ValueError: If a parameter is missing or unknown.
+
+    Example:
+        >>> from micrograd_like.worked_example import INPUTS, REPORT_PARAMETERS, build_network
+        >>> round(build_network(REPORT_PARAMETERS, INPUTS).loss.data, 6)  # the report's L
+        0.634366
     """
     _check_parameters(params)
     p = {name: Value(params[name], label=DISPLAY_NAMES[name]) for name in PARAMETER_NAMES}
@@ -200,6 +211,14 @@ class ChainRuleProduct:
         input: Its value.
         product: upstream * activation_derivative * input.
         engine_grad: The gradient backward() computed, for comparison.
+
+    Example:
+        >>> from micrograd_like.worked_example import run
+        >>> first = run().products[0]
+        >>> first.param, round(first.upstream * first.activation_derivative * first.input, 6)
+        ('w11_1', 0.016455)
+        >>> first.product == first.engine_grad
+        True
     """
 
     param: str
@@ -228,6 +247,12 @@ class WorkedExample:
         updated: The parameters after the first update.
         loss_history: The loss after each of the ``steps`` updates.
         final: The parameters after the last update.
+
+    Example:
+        >>> from micrograd_like.worked_example import run
+        >>> example = run()
+        >>> example.lr, round(example.forward["loss"], 6), round(example.grads["w1_2"], 4)
+        (0.5, 0.634366, -0.2951)
     """
 
     lr: float
@@ -399,6 +424,12 @@ class Section:
         notes: Sentences shown under the title.
         header: The table's column names.
         rows: The table's rows, every number already written out.
+
+    Example:
+        >>> from micrograd_like.worked_example import run, sections
+        >>> first = sections(run())[0]
+        >>> first.title, first.header
+        ('1. Forward pass', ('quantity', 'formula', 'value'))
     """
 
     title: str
@@ -408,7 +439,19 @@ class Section:
 
 
 def sections(ex: WorkedExample) -> list[Section]:
-    """The example's sections, as every output format shows them: forward to update."""
+    """The example's sections, as every output format shows them: forward to update.
+
+    Args:
+        ex: What `run` returned.
+
+    Returns:
+        The sections in order, from the forward pass to the update.
+
+    Example:
+        >>> from micrograd_like.worked_example import run, sections
+        >>> [section.title for section in sections(run())][0]
+        '1. Forward pass'
+    """
     f = ex.forward
     forward_rows = (
         ("z1(1)", "w11(1)*x1 + w21(1)*x2 + b1(1)", _num(f["z1_1"])),
@@ -504,7 +547,19 @@ def sections(ex: WorkedExample) -> list[Section]:
 
 
 def preamble(ex: WorkedExample) -> list[str]:
-    """The lines before the tables: the title, the report, inputs, learning rate, weights."""
+    """The lines before the tables: the title, the report, inputs, learning rate, weights.
+
+    Args:
+        ex: What `run` returned.
+
+    Returns:
+        The lines, without line ends.
+
+    Example:
+        >>> from micrograd_like.worked_example import preamble, run
+        >>> preamble(run())[0]
+        "The report's worked example: a 2-2-1 sigmoid network with binary cross-entropy loss"
+    """
     if ex.lr == DEFAULT_LR:
         lr_note = "the report gives none; this is our default, change it with --lr"
     else:
@@ -528,7 +583,19 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[st
 
 
 def to_text(example: WorkedExample) -> str:
-    """The tables as aligned plain text, for a terminal."""
+    """The tables as aligned plain text, for a terminal.
+
+    Args:
+        example: What `run` returned.
+
+    Returns:
+        The text, what ``python -m micrograd_like seed`` prints.
+
+    Example:
+        >>> from micrograd_like.worked_example import run, to_text
+        >>> to_text(run()).splitlines()[0]
+        "The report's worked example: a 2-2-1 sigmoid network with binary cross-entropy loss"
+    """
     lines = preamble(example)
     for section in sections(example):
         lines += ["", section.title, *(f"  {note}" for note in section.notes)]
@@ -537,7 +604,19 @@ def to_text(example: WorkedExample) -> str:
 
 
 def to_markdown(example: WorkedExample) -> str:
-    """The tables as GitHub-flavoured markdown."""
+    """The tables as GitHub-flavoured markdown.
+
+    Args:
+        example: What `run` returned.
+
+    Returns:
+        The Markdown, what ``seed --format markdown`` prints.
+
+    Example:
+        >>> from micrograd_like.worked_example import run, to_markdown
+        >>> to_markdown(run()).splitlines()[0]
+        "# The report's worked example: a 2-2-1 sigmoid network with binary cross-entropy loss"
+    """
     title, _, *facts = preamble(example)
     lines = [
         "# " + title,
@@ -565,6 +644,19 @@ def to_json(example: WorkedExample) -> str:
     ``loss_history`` (the loss after each step) and ``final`` (the parameters
     after the last step). Also ``report`` (its ``title`` and ``path``),
     ``lr_note``, ``inputs``, ``upstream`` and ``chain_rule``.
+
+    Args:
+        example: What `run` returned.
+
+    Returns:
+        The JSON text, what ``seed --format json`` prints.
+
+    Example:
+        >>> import json
+        >>> from micrograd_like.worked_example import run, to_json
+        >>> document = json.loads(to_json(run()))
+        >>> document["lr"], round(document["forward"]["loss"], 6)
+        (0.5, 0.634366)
     """
     document: dict[str, object] = {
         "lr": example.lr,
