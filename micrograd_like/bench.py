@@ -87,6 +87,11 @@ class Result:
         engine: One of `ENGINES`.
         seconds: The median time, or None when it failed.
         note: What failed, or extra facts (bytes per node, RSS).
+
+    Example:
+        >>> from micrograd_like.bench import Result
+        >>> Result("W1 moons step", "micrograd_like", 0.2, "").seconds
+        0.2
     """
 
     workload: str
@@ -467,7 +472,22 @@ def run_benchmark(
 
 
 def to_markdown(results: Sequence[Result], quick: bool) -> str:
-    """The results as a Markdown table, each time also as a ratio against micrograd."""
+    """The results as a Markdown table, each time also as a ratio against micrograd.
+
+    Args:
+        results: What `run_benchmark` returned.
+        quick: Whether it was a smoke run, which the line above the table says.
+
+    Returns:
+        A line naming the Python and the run, then the table.
+
+    Example:
+        >>> from micrograd_like.bench import Result, to_markdown
+        >>> results = [Result("W1 moons step", "micrograd", 2.0, ""),
+        ...            Result("W1 moons step", "micrograd_like", 0.2, "")]
+        >>> to_markdown(results, quick=True).splitlines()[-1]
+        '| W1 moons step | micrograd_like | 200.0 ms | 10.0x |  |'
+    """
     baseline = {r.workload: r.seconds for r in results if r.engine == "micrograd" and r.seconds}
     lines = [
         f"Python {platform.python_version()} on {platform.machine()}, "
@@ -495,7 +515,19 @@ def _duration(seconds: float) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The command line options of ``python -m micrograd_like bench``."""
+    """The command line options of ``python -m micrograd_like bench``.
+
+    Args:
+        parser: The parser (or subparser) to add them to.
+
+    Example:
+        >>> import argparse
+        >>> from micrograd_like.bench import add_arguments
+        >>> parser = argparse.ArgumentParser()
+        >>> add_arguments(parser)
+        >>> parser.parse_args(["--quick"]).quick
+        True
+    """
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
     parser.add_argument("--json", metavar="FILE", help="also write the raw results here")
     parser.add_argument(

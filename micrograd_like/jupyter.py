@@ -15,7 +15,23 @@ __all__ = ["value_mimebundle"]
 def value_mimebundle(
     value: Any, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
 ) -> dict[str, str]:
-    """Jupyter's view of a Value: its repr, and an SVG diagram when viz can draw one."""
+    """Jupyter's view of a Value: its repr, and an SVG diagram when viz can draw one.
+
+    Args:
+        value: The Value to show.
+        include: The MIME types Jupyter asks for (None: all).
+        exclude: The MIME types it does not want.
+
+    Returns:
+        The views by MIME type: always ``text/plain``, and ``image/svg+xml`` when the
+        viz extra is installed and the graph is small enough to draw.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.jupyter import value_mimebundle
+        >>> value_mimebundle(Value(2.0))["text/plain"]
+        'Value(data=2.0, grad=0)'
+    """
     try:
         from micrograd_like.viz import value_mimebundle as diagram_bundle
     except ImportError:  # the viz extra (graphviz) is not installed
