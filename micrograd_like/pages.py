@@ -490,6 +490,14 @@ def explorable(
     Raises:
         GraphTooLargeError: If the graph has more than max_nodes values.
         RenderError: If the diagram cannot be rendered.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.pages import explorable
+        >>> x, w = Value(0.5, label="x"), Value(-3.0, label="w")
+        >>> page = explorable((x * w).tanh(), [w])
+        >>> page.startswith("<!DOCTYPE html>")
+        True
     """
     svg, steps, info = _explorer(root, params, precision, max_nodes)
     shown = title or f"Backpropagation through {root.label or 'the graph'}, step by step"
@@ -515,6 +523,12 @@ def seed_page(example: worked_example.WorkedExample) -> str:
 
     Returns:
         The page's HTML source.
+
+    Example:
+        >>> from micrograd_like import worked_example
+        >>> from micrograd_like.pages import seed_page
+        >>> "-0.2951" in seed_page(worked_example.run())  # dL/dw1(2), as the report has it
+        True
     """
     title, *facts = worked_example.preamble(example)
     net = worked_example.build_network(example.params, example.inputs)
@@ -651,6 +665,19 @@ def training_page(recording: Recording, title: str | None = None) -> str:
 
     Returns:
         The page's HTML source.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.pages import training_page
+        >>> from micrograd_like.replay import Recording
+        >>> from micrograd_like.train import fit
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> recording = Recording(X, y, loss="hinge", every=5)
+        >>> _ = fit(MLP(2, [4, 1], seed=0), X, y, loss="hinge", steps=10, progress=False,
+        ...         callbacks=[recording])
+        >>> training_page(recording).startswith("<!DOCTYPE html>")
+        True
     """
     model, history = recording.model, recording.history
     if model is None or history is None or not recording.snapshots:

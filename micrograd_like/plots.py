@@ -150,6 +150,14 @@ def in_notebook() -> bool:
     True under ipykernel's shell (JupyterLab, Notebook, VS Code) or a subclass
     of it (Google Colab's); False in a script, a terminal IPython, or when
     IPython is not installed.
+
+    Returns:
+        Whether figures would show inline.
+
+    Example:
+        >>> from micrograd_like.plots import in_notebook
+        >>> in_notebook()  # in a script or a doctest
+        False
     """
     try:
         from IPython import get_ipython
@@ -202,6 +210,19 @@ def plot_history(history: History, ax: Any = None, title: str = "Training") -> A
 
     Raises:
         ValueError: If the history has no steps, or not one accuracy per step.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.plots import plot_history
+        >>> from micrograd_like.train import fit
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> history = fit(MLP(2, [4, 1], seed=0), X, y, loss="hinge", steps=5, progress=False)
+        >>> figure = plot_history(history)
+        >>> len(figure.axes)  # the loss above, the accuracy below
+        2
+        >>> import matplotlib.pyplot as plt
+        >>> plt.close(figure)
     """
     if not history.loss:
         raise ValueError("plot_history: the history has no steps, got History(loss=[])")
@@ -371,6 +392,17 @@ def plot_decision_boundary(
         ValueError: If the data are not 2-D points with one label each, the
             labels do not fit the loss, or the model's outputs do not.
         TypeError: If loss is not a string, or resolution not a whole number.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.plots import plot_decision_boundary
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> figure = plot_decision_boundary(MLP(2, [4, 1], seed=0), X, y, resolution=10)
+        >>> type(figure).__name__
+        'Figure'
+        >>> import matplotlib.pyplot as plt
+        >>> plt.close(figure)
     """
     who = "plot_decision_boundary"
     if not isinstance(loss, str):

@@ -80,6 +80,18 @@ class Snapshot:
             from the top; empty when there is no boundary to draw.
         graph: The sample graph's data and grad texts at that step, by the
             value's place in its topological order; empty without a graph.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.replay import Recording
+        >>> from micrograd_like.train import fit
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> recording = Recording(X, y, loss="hinge", every=5)
+        >>> _ = fit(MLP(2, [4, 1], seed=0), X, y, loss="hinge", steps=10, progress=False,
+        ...         callbacks=[recording])
+        >>> recording.snapshots[-1].step
+        10
     """
 
     step: int
