@@ -42,6 +42,15 @@ class Mode(NamedTuple):
         record: Record the graph (False inside `no_grad`: every result is a leaf).
         check_finite: Raise FloatingPointError at the first NaN or infinity
             (inside `detect_anomaly`).
+
+    Example:
+        >>> from micrograd_like import no_grad
+        >>> from micrograd_like.grad_mode import MODE
+        >>> MODE.get()
+        Mode(record=True, check_finite=False)
+        >>> with no_grad():
+        ...     MODE.get()
+        Mode(record=False, check_finite=False)
     """
 
     record: bool = True

@@ -103,6 +103,16 @@ class LiveView:
             loss is a name not in LOSSES, or every or resolution is out of range.
         TypeError: If loss is neither a name nor a function, or every or
             resolution is not a whole number.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.live import LiveView
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.train import fit
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> _ = fit(MLP(2, [4, 1], seed=0), X, y, loss="hinge", steps=3, progress=False,
+        ...         callbacks=[LiveView(X, y)])  # outside Jupyter: one line at the end
+        trained 3 steps: loss 0.9332, batch accuracy 65% (the live view needs a Jupyter kernel)
     """
 
     def __init__(

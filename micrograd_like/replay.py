@@ -135,6 +135,18 @@ class Recording:
     Raises:
         ValueError: If an argument has a value it cannot take; the message names it.
         TypeError: If an argument is of the wrong kind.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.replay import Recording
+        >>> from micrograd_like.train import fit
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> recording = Recording(X, y, loss="hinge", every=5)
+        >>> _ = fit(MLP(2, [4, 1], seed=0), X, y, loss="hinge", steps=10, progress=False,
+        ...         callbacks=[recording])
+        >>> [snapshot.step for snapshot in recording.snapshots]
+        [1, 5, 10]
     """
 
     def __init__(
