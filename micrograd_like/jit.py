@@ -184,7 +184,8 @@ class Compiled:
         # The table's rules on floats, as at the trace: looked up once per primitive.
         self._rules = {op: _float_rule(op) for op in {op for op, *_ in self._shared_ops}}
         self._param_positions = [(p, position[p]) for p in self.params if p in position]
-        self._x_rows = [row[x] for x in xs]
+        # A column the loss never reads has no row: (column, row) for the ones it does.
+        self._x_rows = [(j, row[x]) for j, x in enumerate(xs) if x in row]
         self._y_row = row.get(y)
         self._loss_row = row.get(loss)  # None when the loss does not depend on the sample
         self._loss_position = position.get(loss)
@@ -238,7 +239,7 @@ class Compiled:
             shared[out_i] = out[0]
             shared_local.append(out)
         values[self._boundary_rows] = np.array([shared[i] for _, i in self._boundary])[:, None]
-        for j, r in enumerate(self._x_rows):
+        for j, r in self._x_rows:
             values[r] = xs[:, j]
         if self._y_row is not None:
             values[self._y_row] = ys

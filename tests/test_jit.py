@@ -190,3 +190,10 @@ def test_an_edited_row_is_replayed_element_by_element(monkeypatch):
     value, slope = array_rule("tanh", 1)(np.array([0.5, 2.0]))
     assert value.tolist() == [0.5, 2.0]
     assert slope.tolist() == [5.0, 5.0]
+
+
+def test_a_column_the_loss_never_reads_is_left_alone():
+    w = Value(0.5)
+    step = jit(lambda x, y: (x[0] * w - y).relu(), [w])  # x[1] is never read
+    assert step([[1.0, 2.0], [2.0, 3.0]], [1.0, 0.0]) == 0.5  # relu(-0.5) and relu(1), averaged
+    assert w.grad == 1.0  # only the second row passes a gradient: x[0] = 2, halved
