@@ -114,7 +114,27 @@ PROBLEMS = {
 
 
 class GradientHealthWarning(UserWarning):
-    """A layer crossed a threshold of gradient health during `fit`."""
+    """A layer crossed a threshold of gradient health during `fit`.
+
+    `HealthWarnings` issues it; ``fit(..., warn=False)`` or a warnings filter on this
+    category silences it.
+
+    Example:
+        >>> import warnings
+        >>> from micrograd_like.diagnostics import GradientHealthWarning
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.train import fit
+        >>> model = MLP(1, [2, 1], seed=0)
+        >>> for neuron in model.layers[0].neurons:
+        ...     neuron.b.data = -10.0                  # every ReLU of layer 0 dead
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     _ = fit(model, [[-1.0], [1.0]], [-1.0, 1.0], steps=1, progress=False)
+        >>> [w.category is GradientHealthWarning for w in caught]
+        [True]
+        >>> str(caught[0].message)[:40]
+        'fit, step 1: more than 50% of the ReLUs '
+    """
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,17 @@ class LayerHealth:
         saturated: How many of its units are saturated; None if not sigmoid or tanh.
         grad_mean: The mean ``|grad|`` of its weights; None if not computed.
         grad_max: The largest ``|grad|`` of its weights; None if not computed.
+
+    Example:
+        >>> from micrograd_like.diagnostics import health
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(1, [2, 1], seed=0)
+        >>> model.layers[0].neurons[0].b.data = -10.0  # off for every x in [-1, 1]
+        >>> first = health(model, [[-1.0], [0.0], [1.0]]).layers[0]
+        >>> first.activation, first.units, first.dead, first.dead_share
+        ('relu', 2, 1, 0.5)
+        >>> first.saturated is None, first.grad_mean is None  # not tanh; no backward yet
+        (True, True)
     """
 
     index: int
@@ -157,6 +188,22 @@ class Health:
     Attributes:
         layers: One `LayerHealth` per layer, input side first.
         samples: The number of rows of X looked at.
+
+    Example:
+        >>> from micrograd_like.diagnostics import health
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(1, [2, 1], seed=0)
+        >>> for neuron in model.layers[0].neurons:
+        ...     neuron.b.data = -10.0                  # every ReLU of layer 0 dead
+        >>> model([1.0]).backward()
+        >>> report = health(model, [[-1.0], [1.0]])
+        >>> report.problems()
+        [(0, 'dead', '2 of 2')]
+        >>> print(report)
+        health on 2 samples
+        layer  activation  units  dead ReLUs  saturated  mean |grad w|  max |grad w|  flags
+        0      relu            2  2 (100%)    -                      0             0  dead
+        1      linear          1  -           -                      0             0
     """
 
     layers: tuple[LayerHealth, ...]
@@ -168,6 +215,20 @@ class Health:
         The kinds are those of `PROBLEMS`: "dead" (`WARN_DEAD_SHARE`), "saturated"
         (`WARN_SATURATED_SHARE`), "vanishing" (`VANISHING_GRAD`) and "exploding"
         (`EXPLODING_GRAD`); the detail gives the numbers, e.g. "5 of 8".
+
+        Returns:
+            One (layer index, kind, detail) triple per threshold crossed; [] for none.
+
+        Example:
+            >>> from micrograd_like.diagnostics import health
+            >>> from micrograd_like.nn import MLP
+            >>> model = MLP(1, [2, 1], seed=0)
+            >>> model.layers[0].neurons[0].b.data = -10.0  # 1 of 2 dead: not more than half
+            >>> health(model, [[-1.0], [1.0]]).problems()
+            []
+            >>> model.layers[0].neurons[1].b.data = -10.0  # 2 of 2
+            >>> health(model, [[-1.0], [1.0]]).problems()
+            [(0, 'dead', '2 of 2')]
         """
         found = []
         last = self.layers[-1].grad_max
@@ -343,6 +404,19 @@ def health(model: MLP, X: Sequence[Sequence[float]]) -> Health:
         TypeError: If model is not an MLP, or X is not a list of rows of numbers.
         ValueError: If X is empty, a row is not as wide as the model's input,
             or holds NaN or an infinity.
+
+    Example:
+        >>> from micrograd_like.diagnostics import health
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
+        >>> report = health(model, [[0.5, -1.0], [1.0, 0.0]])
+        >>> report.samples, [layer.activation for layer in report.layers]
+        (2, ['tanh', 'linear'])
+        >>> report.layers[0].saturated                 # |z| <= 4 on these inputs
+        0
+        >>> health(model, [[0.5]])
+        Traceback (most recent call last):
+        ValueError: health: the model takes 2 inputs, but X[0] has 1: [0.5]
     """
     if not isinstance(model, MLP):
         raise TypeError(f"health: model must be an MLP, got {type(model).__name__}")
@@ -390,6 +464,26 @@ class HealthWarnings:
         warned: The (layer index, kind) pairs warned about so far.
         checks: How many checks ran.
         seconds: The time they took.
+
+    Raises:
+        TypeError: If every is not an int (or is a bool), or budget is not a real number.
+        ValueError: If every is below 1, or budget is negative or not finite.
+
+    Example:
+        >>> import warnings
+        >>> from micrograd_like.diagnostics import HealthWarnings
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.train import fit
+        >>> model = MLP(1, [2, 1], seed=0)
+        >>> for neuron in model.layers[0].neurons:
+        ...     neuron.b.data = -10.0                  # every ReLU of layer 0 dead
+        >>> X, y = [[-1.0], [1.0]], [-1.0, 1.0]
+        >>> watch = HealthWarnings(X, every=2, budget=None)  # no time limit: every check runs
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     _ = fit(model, X, y, steps=3, progress=False, warn=False, callbacks=[watch])
+        >>> watch.checks, watch.warned, len(caught)    # checked at steps 1 and 3; warned once
+        (2, {(0, 'dead')}, 1)
     """
 
     def __init__(
@@ -409,7 +503,11 @@ class HealthWarnings:
         self.seconds = 0.0
 
     def __call__(self, info: StepInfo) -> None:
-        """Checks the model after a step, if due, and warns about what is new."""
+        """Checks the model after a step, if due, and warns about what is new.
+
+        Args:
+            info: The step fit just took.
+        """
         model = info.model
         due = math.isfinite(self.every) and (info.step - 1) % self.every == 0
         if not due or not isinstance(model, MLP):
