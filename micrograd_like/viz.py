@@ -143,11 +143,37 @@ DISPLAY_MAX_NODES = 40
 
 
 class RenderError(RuntimeError):
-    """No program to render DOT with, or it failed."""
+    """No program to render DOT with, or it failed.
+
+    Raised by `render` (and so by `Diagram.pipe` and `Diagram.save`); the message
+    says why and what to do.
+
+    Example:
+        >>> from unittest import mock
+        >>> with mock.patch.dict("os.environ", {"MICROGRAD_LIKE_DOT": "/no/such/dot"}):
+        ...     try:
+        ...         render("digraph { a -> b }")
+        ...     except RenderError as error:
+        ...         print(str(error).split(":")[0])
+        could not run /no/such/dot
+    """
 
 
 class GraphTooLargeError(ValueError):
-    """The graph has more values than draw_dot was allowed to draw."""
+    """The graph has more values than draw_dot was allowed to draw.
+
+    Raised by `draw_dot` and `backprop_steps` past ``max_nodes`` (by default
+    `DEFAULT_MAX_NODES`); the message says how to draw the graph instead.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> c = Value(2.0, label="a") * Value(-3.0, label="b")
+        >>> try:
+        ...     draw_dot(c, max_nodes=2)
+        ... except GraphTooLargeError as error:
+        ...     print(str(error).split(".")[0])
+        draw_dot: the graph has 3 values to draw, more than max_nodes=2
+    """
 
 
 # ---------------------------------------------------------------------------
@@ -162,6 +188,16 @@ def find_renderer() -> list[str] | None:
     ``graphviz-pure`` is also looked for next to the running Python, since a
     Jupyter kernel started from a virtual environment may not have its ``bin``
     directory on PATH.
+
+    Returns:
+        The command as a list (the program's path), or None if there is no
+        program to render with.
+
+    Example:
+        >>> from unittest import mock
+        >>> with mock.patch.dict("os.environ", {"MICROGRAD_LIKE_DOT": "/opt/graphviz/bin/dot"}):
+        ...     find_renderer()
+        ['/opt/graphviz/bin/dot']
     """
     override = os.environ.get("MICROGRAD_LIKE_DOT")
     if override:
@@ -211,9 +247,22 @@ def render(source: str, fmt: str = "svg") -> bytes:
     The render is stopped after `RENDER_TIMEOUT` seconds (or
     ``MICROGRAD_LIKE_RENDER_TIMEOUT``), never left to hang.
 
+    Args:
+        source: The DOT source, e.g. a diagram's ``.source``.
+        fmt: The output format, as the renderer's ``-T`` option takes it.
+
+    Returns:
+        The rendered file's bytes.
+
     Raises:
-        RenderError: If there is no renderer, or it fails or takes too long; the
-            message says why and what to do.
+        RenderError: If there is no renderer, or it fails or takes too long, or
+            ``MICROGRAD_LIKE_RENDER_TIMEOUT`` is not a number of seconds above 0;
+            the message says why and what to do.
+
+    Example:
+        >>> svg = render("digraph { a -> b }")  # a tiny graph renders in milliseconds
+        >>> b"<svg" in svg
+        True
     """
     command = find_renderer()
     if command is None:
@@ -258,6 +307,16 @@ class DrawnValue:
             (or badge) it is drawn inside.
         edges: The edges along which this value's operation passes its grad
             back to its inputs.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        >>> c = a * b
+        >>> diagram = draw_dot(c, compact=True)
+        >>> diagram.drawn[c].nodes, diagram.drawn[c].edges
+        (('v2',), ('v2_in0', 'v2_in1'))
+        >>> diagram.drawn[a].shown_in is a
+        True
     """
 
     nodes: tuple[str, ...]
@@ -276,6 +335,19 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         root: The value `draw_dot` drew the graph of; None for other diagrams.
         params: The parameters' names, by value, as `draw_dot` was given them.
         drawn: In the compact style, where each value is drawn (`DrawnValue`).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from micrograd_like import Value
+        >>> c = Value(2.0, label="a") * Value(-3.0, label="b")
+        >>> diagram = draw_dot(c)
+        >>> isinstance(diagram, Diagram), diagram.root is c
+        (True, True)
+        >>> with tempfile.TemporaryDirectory() as folder:  # .dot is written without rendering
+        ...     saved = diagram.save(Path(folder) / "product.dot")
+        ...     saved.read_text() == diagram.source
+        True
     """
 
     root: Value | None = None
@@ -293,7 +365,33 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         engine: str | None = None,
         encoding: str | None = None,
     ) -> bytes | str:
-        """Returns the diagram rendered to ``format`` (default: the diagram's format)."""
+        """Returns the diagram rendered to ``format`` (default: the diagram's format).
+
+        It is graphviz's ``pipe``, rendered with `render`; of its options only
+        ``format`` and ``encoding`` are used.
+
+        Args:
+            format: The output format, e.g. "svg" or "png"; None for the
+                diagram's own format (svg if it has none).
+            renderer: Ignored.
+            formatter: Ignored.
+            neato_no_op: Ignored.
+            quiet: Ignored.
+            engine: Ignored.
+            encoding: Decode the output with this encoding; None returns bytes.
+
+        Returns:
+            The rendered diagram: bytes, or str if encoding is given.
+
+        Raises:
+            RenderError: If rendering fails (see `render`).
+
+        Example:
+            >>> from micrograd_like import Value
+            >>> svg = draw_dot(Value(1.5, label="x")).pipe("svg", encoding="utf-8")
+            >>> "<svg" in svg
+            True
+        """
         data = render(self.source, format or self.format or "svg")
         return data.decode(encoding) if encoding is not None else data
 
@@ -307,6 +405,12 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         leaves any old file as it was. A path in a missing directory, or a
         directory, is refused before rendering.
 
+        Args:
+            path: The file to write; its suffix names the format.
+
+        Returns:
+            The path written, as a Path.
+
         Raises:
             ValueError: If the suffix is not one of those, or .html for a
                 diagram that `draw_dot` did not draw.
@@ -315,6 +419,14 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
                 in the compact style.
             OSError: If path cannot be written: its directory is missing or
                 read-only, or path is a directory. Nothing is written then.
+
+        Example:
+            >>> from micrograd_like import Value
+            >>> diagram = draw_dot(Value(2.0, label="a") * Value(-3.0, label="b"))
+            >>> diagram.save("product.txt")  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ValueError: save: cannot tell the format from 'product.txt'; use .svg, ...
         """
         target = Path(path)
         fmt = target.suffix.lower().lstrip(".")
@@ -399,7 +511,19 @@ class _Style:
 
 
 def number_text(x: float, precision: int = 4) -> str:
-    """A number as the diagrams show it, to ``precision`` significant digits."""
+    """A number as the diagrams show it, to ``precision`` significant digits.
+
+    Args:
+        x: The number.
+        precision: How many significant digits to show.
+
+    Returns:
+        The number as text, in ``%g`` style; -0.0 shows as 0.
+
+    Example:
+        >>> number_text(2 / 3), number_text(2 / 3, precision=2), number_text(-0.0)
+        ('0.6667', '0.67', '0')
+    """
     return f"{x + 0.0:.{precision}g}"  # + 0.0 turns -0.0 into 0.0
 
 
@@ -431,6 +555,19 @@ def grad_colour(grad: float, largest: float) -> str:
     Args:
         grad: The gradient shown.
         largest: The largest absolute gradient in the diagram, for the scale.
+
+    Returns:
+        One of `POSITIVE_TINTS` or `NEGATIVE_TINTS`: the lightest for
+        |grad| up to a quarter of largest, the darkest above three quarters;
+        white for a grad of 0, a largest of 0, or a grad that is not finite.
+
+    Example:
+        >>> grad_colour(-2.0, largest=2.0) == NEGATIVE_TINTS[-1]
+        True
+        >>> grad_colour(0.1, largest=2.0) == POSITIVE_TINTS[0]
+        True
+        >>> grad_colour(0.0, largest=2.0)
+        '#ffffff'
     """
     if not math.isfinite(grad) or largest == 0 or grad == 0:
         return "#ffffff"
@@ -1569,6 +1706,23 @@ def backprop_steps(
 
     Yields:
         The diagrams, one per step.
+
+    Raises:
+        TypeError: If root is not a Value (when the first frame is asked for).
+        GraphTooLargeError: If the graph has more than max_nodes values.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+        >>> c = a * b
+        >>> c.label = "c"
+        >>> frames = list(backprop_steps(c))
+        >>> len(frames)  # the seed, then c's one operation
+        2
+        >>> "step 0 of 1: seed dc/dc = 1" in frames[0].source
+        True
+        >>> a.grad  # the frames computed their own gradients
+        0
     """
     order = _graph_order(root)
     _check_size(
@@ -1623,6 +1777,17 @@ def explorable(
 
     Returns:
         The page's HTML source.
+
+    Raises:
+        GraphTooLargeError: If the graph has more than max_nodes values.
+        RenderError: If the diagram cannot be rendered.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> x, w = Value(0.5, label="x"), Value(-3.0, label="w")
+        >>> page = explorable((x * w).tanh(), [w], title="One neuron")
+        >>> page.startswith("<!DOCTYPE html>"), "One neuron" in page
+        (True, True)
     """
     from micrograd_like.pages import explorable as page  # it needs this module: imported here
 
@@ -1651,10 +1816,23 @@ def backprop_slider(root: Value, **kwargs: Any) -> Any:
         **kwargs: Passed on to `backprop_steps`.
 
     Returns:
-        The ipywidgets ``interact`` widget.
+        What ``ipywidgets.interact`` returns: the function that shows a step,
+        whose ``widget`` attribute is the slider's interactive widget. Every
+        frame is rendered before it returns.
 
     Raises:
         ImportError: If ipywidgets is not installed; the message names the fix.
+        RenderError: If a frame cannot be rendered.
+        GraphTooLargeError: If the graph has more values than max_nodes.
+
+    Example:
+        >>> import contextlib, io
+        >>> from micrograd_like import Value
+        >>> c = Value(2.0, label="a") * Value(-3.0, label="b")
+        >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter it prints text
+        ...     slider = backprop_slider(c)
+        >>> slider.widget.children[0].max  # the last step
+        1
     """
     try:
         import ipywidgets
@@ -1680,6 +1858,21 @@ def value_mimebundle(
     """Jupyter's view of a Value: an SVG diagram if its graph is small, and its repr.
 
     Never raises: without a renderer, or for a big graph, only the text is given.
+    The diagram is drawn only for a graph of at most `DISPLAY_MAX_NODES` values.
+
+    Args:
+        value: The value to show.
+        include: The MIME types wanted; None for both.
+        exclude: MIME types not wanted.
+
+    Returns:
+        A dict from MIME type to content: "text/plain" (the repr) always, and
+        "image/svg+xml" when it is wanted and could be drawn.
+
+    Example:
+        >>> from micrograd_like import Value
+        >>> value_mimebundle(Value(2.0) * 3, exclude=["image/svg+xml"])
+        {'text/plain': 'Value(data=6.0, grad=0)'}
     """
     bundle = {"text/plain": repr(value)}
     wanted = set(include) if include is not None else {"image/svg+xml", "text/plain"}
