@@ -100,6 +100,24 @@ def to_torch(model: MLP) -> Any:
     Raises:
         ImportError: If PyTorch is not installed.
         TypeError: If model is not an MLP.
+
+    Example:
+        >>> import pytest
+        >>> torch = pytest.importorskip("torch")       # skipped without PyTorch
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.torch_bridge import to_torch
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> seq = to_torch(model)
+        >>> seq
+        Sequential(
+          (0): Linear(in_features=2, out_features=4, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=4, out_features=1, bias=True)
+        )
+        >>> seq[0].weight.dtype
+        torch.float64
+        >>> seq[0].weight[0].tolist() == [w.data for w in model.layers[0].neurons[0].w]
+        True
     """
     torch = _import_torch("to_torch")
     if not isinstance(model, MLP):
@@ -142,6 +160,22 @@ def from_torch(seq: Any) -> MLP:
             sizes that do not chain, weights that are not finite real numbers, or
             more than `micrograd_like.nn.MAX_PARAMETERS` parameters. The message
             names the module by its index in seq.
+
+    Example:
+        >>> import pytest
+        >>> torch = pytest.importorskip("torch")       # skipped without PyTorch
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.torch_bridge import from_torch, to_torch
+        >>> seq = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+        >>> model = from_torch(seq)
+        >>> model.sizes, model.activations
+        ([3, 2, 1], ['tanh', 'linear'])
+        >>> original = MLP(2, [4, 1], seed=0)
+        >>> from_torch(to_torch(original)).state_dict() == original.state_dict()  # bit for bit
+        True
+        >>> from_torch(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.GELU()))
+        Traceback (most recent call last):
+        ValueError: from_torch: module 1 (GELU(approximate='none')) has no counterpart in ...
     """
     torch = _import_torch("from_torch")
     if not isinstance(seq, torch.nn.Sequential):
@@ -231,6 +265,13 @@ class ReplayRow:
             (0 where both are the same infinity, or both NaN).
         grad_fn: The name of torch's ``grad_fn`` (``"MulBackward0"``); None for a
             leaf, whose gradient torch's AccumulateGrad collects.
+
+    Example:
+        >>> from micrograd_like.torch_bridge import ReplayRow
+        >>> row = ReplayRow(index=2, label="", op="*", data=-6.0, torch_data=-6.0, grad=1.0,
+        ...                 torch_grad=1.0 + 1e-9, difference=1e-9, grad_fn="MulBackward0")
+        >>> row.name, row.agrees                       # 1e-9 is above TOLERANCE
+        ('#2', False)
     """
 
     index: int
@@ -289,6 +330,28 @@ class ReplayTable:
     Jupyter, a row that does not `ReplayRow.agrees` shaded), ``table.largest_difference``
     the largest difference of all, and ``table.grad_fns()`` the map from our operations to
     torch's ``grad_fn`` names.
+
+    Args:
+        rows: The rows, in topological order.
+
+    Example:
+        >>> import pytest
+        >>> torch = pytest.importorskip("torch")       # skipped without PyTorch
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.torch_bridge import replay_in_torch
+        >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+        >>> f = x * w + x
+        >>> f.label = "f"
+        >>> table = replay_in_torch(f)
+        >>> print(table)
+        node  op    data  torch data  grad  torch grad  |difference|  grad_fn
+        x     leaf     2           2    -2          -2             0  None (leaf)
+        w     leaf    -3          -3     2           2             0  None (leaf)
+        #2    *       -6          -6     1           1             0  MulBackward0
+        f     +       -4          -4     1           1             0  AddBackward0
+        largest difference: 0 over 4 nodes
+        >>> table.grad_fns()
+        {'*': 'MulBackward0', '+': 'AddBackward0'}
     """
 
     def __init__(self, rows: Sequence[ReplayRow]) -> None:
@@ -312,7 +375,18 @@ class ReplayTable:
         return max(differences, default=0.0)
 
     def largest(self, n: int = 10) -> ReplayTable:
-        """The n rows with the largest differences, largest first: where to look."""
+        """The n rows with the largest differences, largest first: where to look.
+
+        Args:
+            n: How many rows, at least 0.
+
+        Returns:
+            A new `ReplayTable` of those rows (NaN differences count as the largest).
+
+        Raises:
+            TypeError: If n is not an int, or is a bool.
+            ValueError: If n is negative.
+        """
         n = validate.count(n, "n", "ReplayTable.largest", minimum=0)
         key = lambda row: math.inf if math.isnan(row.difference) else row.difference
         return ReplayTable(sorted(self.rows, key=key, reverse=True)[:n])
@@ -417,6 +491,18 @@ def replay_in_torch(root: Value) -> ReplayTable:
             ``local_grads``: its rule is a Python function torch cannot replay) or was
             made by an operation torch has no counterpart for here (a new row of the
             table); the message names the node.
+
+    Example:
+        >>> import pytest
+        >>> torch = pytest.importorskip("torch")       # skipped without PyTorch
+        >>> from micrograd_like import Value
+        >>> from micrograd_like.torch_bridge import replay_in_torch
+        >>> x = Value(0.5, label="x")
+        >>> table = replay_in_torch((x * x).tanh())
+        >>> [(row.name, row.op, row.grad_fn) for row in table]
+        [('x', '', None), ('#1', '*', 'MulBackward0'), ('#2', 'tanh', 'TanhBackward0')]
+        >>> table.largest_difference <= 1e-12, x.grad     # x.grad left as it was
+        (True, 0)
     """
     torch = _import_torch("replay_in_torch")
     if not isinstance(root, Value):
@@ -479,6 +565,13 @@ class TrainingComparison:
         ours: Our loss at each step, before that step's update.
         torch: PyTorch's loss at each step.
         largest_weight_difference: The largest |our weight - torch's| after the last step.
+
+    Example:
+        >>> from micrograd_like.torch_bridge import TrainingComparison
+        >>> run = TrainingComparison(ours=(0.75, 0.5), torch=(0.75, 0.25),
+        ...                          largest_weight_difference=0.0)
+        >>> run.differences, run.largest_difference
+        ((0.0, 0.25), 0.25)
     """
 
     ours: tuple[float, ...]
@@ -538,7 +631,21 @@ def compare_training(
 
     Raises:
         ImportError: If PyTorch is not installed.
+        TypeError: If model is not an MLP.
         ValueError: If the model has more than one output, or X and y differ in length.
+
+    Example:
+        >>> import pytest
+        >>> torch = pytest.importorskip("torch")       # skipped without PyTorch
+        >>> from micrograd_like.nn import MLP
+        >>> from micrograd_like.torch_bridge import compare_training
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> X, y = [[0.5, -1.0], [-0.5, 1.0]], [1.0, -1.0]
+        >>> run = compare_training(model, X, y, steps=3)
+        >>> len(run.ours), run.largest_difference <= 1e-12
+        (3, True)
+        >>> run.largest_weight_difference <= 1e-12
+        True
     """
     torch = _import_torch("compare_training")
     if not isinstance(model, MLP):
