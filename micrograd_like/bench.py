@@ -418,6 +418,23 @@ def run_benchmark(
         missing: The engines among these known not to be installed, as
             `missing_engines` gives them; None finds them out here. (`run`
             has already, and each probe starts a Python.)
+
+    Returns:
+        One `Result` per measurement, W1 first; an engine that failed has
+        seconds None and what failed as its note, and W4's results carry
+        their numbers (bytes per node, peak RSS) in the note, with seconds None.
+
+    Example:
+        >>> from micrograd_like.bench import run_benchmark
+        >>> results = run_benchmark(quick=True, engines=["micrograd_like"])  # about 2 s
+        >>> [r.workload for r in results][:3]
+        ['W1 moons step', 'W2 chain 1,000', 'W2 chain 10,000']
+        >>> [r.workload for r in results][3:]
+        ['W3 sum 10,000', 'W4 memory 40,000 nodes']
+        >>> all(r.seconds > 0 for r in results[:4]), results[4].note.endswith(" MB")
+        (True, True)
+        >>> run_benchmark(engines=["torch-scalar"], missing={"torch-scalar": "pip install torch"})
+        []
     """
     say = progress or (lambda _: None)
     if missing is None:
@@ -561,6 +578,32 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     tries it). Each engine asked for but not installed is skipped with a note
     on stderr naming the command that installs it; if none is installed, one
     error line names them all, no table is printed, and the status is 1.
+
+    Args:
+        args: The options `add_arguments` defines, parsed.
+        parser: The parser that parsed them, which reports the usage errors.
+
+    Returns:
+        The exit status: 0 if a measurement succeeded; 1 if no engine asked for
+        is installed, every measurement failed, or the ``--json`` file could
+        not be written after measuring (each reported in one line on stderr).
+
+    Raises:
+        SystemExit: With status 2, from ``parser.error``, on a bad option.
+
+    Example:
+        >>> import argparse, contextlib, io
+        >>> from micrograd_like.bench import add_arguments, run
+        >>> parser = argparse.ArgumentParser(prog="bench")
+        >>> add_arguments(parser)
+        >>> table = io.StringIO()
+        >>> with contextlib.redirect_stdout(table):  # about 2 s; progress lines go to stderr
+        ...     status = run(parser.parse_args(["--quick", "--engines", "micrograd_like"]), parser)
+        >>> status, table.getvalue().splitlines()[2]
+        (0, '| workload | engine | median | vs micrograd | note |')
+        >>> run(parser.parse_args(["--engines", "nope"]), parser)
+        Traceback (most recent call last):
+        SystemExit: 2
     """
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     if not engines:
