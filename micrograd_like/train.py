@@ -87,6 +87,16 @@ class History:
         accuracy: The batch accuracy (None for mse and for a loss function).
         lr: The learning rate used.
         seconds: The time the step took (forward, backward and update).
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> history = fit(MLP(2, [4, 1], seed=0), X, y, steps=3, progress=False)
+        >>> history.lr
+        [0.1, 0.1, 0.1]
+        >>> sorted(history.as_dict())
+        ['accuracy', 'loss', 'lr', 'seconds']
     """
 
     loss: list[float] = field(default_factory=list)
@@ -95,7 +105,16 @@ class History:
     seconds: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[Any]]:
-        """The history as plain lists, e.g. for JSON."""
+        """The history as plain lists, e.g. for JSON.
+
+        Returns:
+            A dict from "loss", "accuracy", "lr" and "seconds" to the history's
+            lists (the same lists, not copies).
+
+        Example:
+            >>> History(loss=[0.5], accuracy=[None], lr=[0.1], seconds=[0.01]).as_dict()
+            {'loss': [0.5], 'accuracy': [None], 'lr': [0.1], 'seconds': [0.01]}
+        """
         return {
             "loss": self.loss,
             "accuracy": self.accuracy,
@@ -114,6 +133,17 @@ class StepInfo:
         accuracy: Its batch accuracy (None for mse and for a loss function).
         model: The model being trained.
         history: Everything so far.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> seen = []
+        >>> def note(info):
+        ...     seen.append((info.step, len(info.history.loss)))
+        >>> _ = fit(MLP(2, [4, 1], seed=0), X, y, steps=2, progress=False, callbacks=[note])
+        >>> seen
+        [(1, 1), (2, 2)]
     """
 
     step: int
@@ -191,6 +221,18 @@ def sample_loss(
 
     Raises:
         TypeError: If a loss function returns something other than a Value.
+        KeyError: If loss is a name that is not one of `LOSSES`.
+
+    Example:
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> loss, outputs = sample_loss(model, [0.5, -1.0], 1.0, "hinge")
+        >>> len(outputs), loss.data >= 0.0
+        (1, True)
+        >>> squared = lambda outputs, target: (outputs[0] - target) ** 2
+        >>> loss, _ = sample_loss(model, [0.5, -1.0], 2.0, squared)
+        >>> loss.data == (outputs[0].data - 2.0) ** 2
+        True
     """
     outputs = _outputs(model(list(x)))
     loss_of = _SAMPLE_LOSSES[loss] if isinstance(loss, str) else loss
@@ -267,6 +309,27 @@ def predict(model: Module, X: Sequence[Sequence[float]], loss: str = "hinge") ->
 
     hinge gives -1 or +1 (the sign of the score), bce_with_logits 0 or 1,
     cross_entropy the class with the largest logit, and mse the output itself.
+    No graph is built (`micrograd_like.grad_mode.no_grad`).
+
+    Args:
+        model: The model, as `fit` trained it.
+        X: The input rows.
+        loss: The loss the model was trained with, one of `LOSSES`.
+
+    Returns:
+        One prediction per row of X, as a float.
+
+    Raises:
+        TypeError: If loss is not a str.
+        ValueError: If loss is not one of `LOSSES`.
+
+    Example:
+        >>> from micrograd_like.nn import MLP
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> predict(model, [[0.5, -1.0], [1.0, 0.0]])
+        [1.0, -1.0]
+        >>> predict(model, [[0.5, -1.0]], loss="bce_with_logits")
+        [1.0]
     """
     _check_loss(loss, "predict")
     with no_grad():
@@ -274,7 +337,33 @@ def predict(model: Module, X: Sequence[Sequence[float]], loss: str = "hinge") ->
 
 
 def accuracy(model: Module, X: Sequence[Sequence[float]], y: Sequence[float], loss: str) -> float:
-    """The fraction of rows of X whose predicted label is y (targets as `fit` takes them)."""
+    """The fraction of rows of X whose predicted label is y (targets as `fit` takes them).
+
+    Args:
+        model: The model, as `fit` trained it.
+        X: The input rows.
+        y: Their labels, as `fit` takes them (for hinge, 0/1 or -1/+1).
+        loss: The loss the model was trained with: one of `LOSSES` but mse.
+
+    Returns:
+        The fraction of rows predicted right, from 0 to 1.
+
+    Raises:
+        TypeError: If loss is not a str, or a target is not a real number.
+        ValueError: If loss is "mse" or not one of `LOSSES`, if y is empty,
+            or if its targets do not fit the loss (`check_targets`) or do not
+            match X's rows in number.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> model = MLP(2, [8, 1], seed=0)
+        >>> before = accuracy(model, X, y, "hinge")
+        >>> _ = fit(model, X, y, loss="hinge", steps=20, progress=False)
+        >>> before, accuracy(model, X, y, "hinge")
+        (0.5, 0.85)
+    """
     _check_loss(loss, "accuracy")
     if loss == "mse":
         raise ValueError("accuracy: regression (mse) has no accuracy")
@@ -363,6 +452,17 @@ def fit(
         TypeError: If an argument is of the wrong kind (a bool where a number or
             a count belongs, as everywhere in the package), or a loss function
             returns something other than a Value.
+
+    Example:
+        >>> from micrograd_like.datasets import make_moons
+        >>> from micrograd_like.nn import MLP
+        >>> X, y = make_moons(n=20, noise=0.1, seed=0)
+        >>> def stop_at_3(info):
+        ...     return info.step == 3
+        >>> history = fit(MLP(2, [4, 1], seed=0), X, y, steps=50, batch_size=8, seed=0,
+        ...               progress=False, callbacks=[stop_at_3])
+        >>> len(history.loss), len(history.accuracy)
+        (3, 3)
     """
     _check_loss(loss, "fit", functions=True)
     if len(X) == 0 or len(X) != len(y):
