@@ -359,6 +359,13 @@ def missing_engines(engines: Sequence[str]) -> dict[str, str]:
     weigh on the measurements), so a package that is there but broken counts
     as missing too.
 
+    Args:
+        engines: Names among `ENGINES`; micrograd_like's own engines need nothing.
+
+    Returns:
+        Each engine that cannot run here, by the command that installs what it
+        needs; {} when all can.
+
     Example:
         >>> missing_engines(["micrograd_like", "micrograd_like-fit"])
         {}
