@@ -48,6 +48,7 @@ from micrograd_like.viz import (
     DrawnValue,
     draw_dot,
     grad_colour,
+    largest_grad,
     number_text,
     render,
 )
@@ -158,11 +159,6 @@ def _grad_cell(grad: float | None, largest: float, precision: int) -> tuple[str,
     return (f"grad {number_text(grad, precision)}", grad_colour(grad, largest))
 
 
-def _largest(grads: Iterable[float | None]) -> float:
-    """The largest finite size among grads: the scale of the grad cells' colours."""
-    return max((abs(g) for g in grads if g is not None and math.isfinite(g)), default=0.0)
-
-
 def _path_local(
     node: Value, within: Value, members: Mapping[Value, tuple[Value, float]]
 ) -> float | None:
@@ -206,7 +202,7 @@ def _frames(
     operations = [node for node in order if node.inputs]
     steps = backward_steps(root)
     final = steps[-1].grads
-    largest = _largest(final.values())
+    largest = largest_grad(final.values())
 
     def grad_cell(grad: float | None) -> tuple[str, str]:
         return _grad_cell(grad, largest, precision)
@@ -721,7 +717,7 @@ def training_page(recording: Recording, title: str | None = None) -> str:
         if drawn and len(snapshot.graph.get("data", ())) != len(order):
             lines.append("(the sample's graph had another shape at this step: not shown)")
         elif drawn and "data" in snapshot.graph:
-            largest = _largest(snapshot.graph["grads"])
+            largest = largest_grad(snapshot.graph["grads"])
             for place, ids in enumerate(info["values"]):
                 if ids:
                     frame.data[str(place)] = f"data {number_text(snapshot.graph['data'][place])}"

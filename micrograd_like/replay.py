@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_like import validate
-from micrograd_like.autograd import backward_steps
+from micrograd_like.autograd import gradients
 from micrograd_like.engine import Value, topological_order
 from micrograd_like.files import write_atomic
 from micrograd_like.grad_mode import no_grad
@@ -281,7 +281,7 @@ class Recording:
         order = topological_order(loss)
         if len(order) > self.max_nodes:
             return {"values": len(order)}
-        grads = backward_steps(loss)[-1].grads
+        grads = gradients([loss])  # one backward pass, from zero: no .grad changes
         return {
             "data": [node.data for node in order],
             "grads": [grads.get(node) for node in order],

@@ -108,6 +108,7 @@ __all__ = [
     "explorable",
     "find_renderer",
     "grad_colour",
+    "largest_grad",
     "number_text",
     "render",
     "value_mimebundle",
@@ -549,6 +550,22 @@ def _role(node: Value, style: _Style) -> str:
     return "input" if node.label else "constant"
 
 
+def largest_grad(grads: Iterable[float | None]) -> float:
+    """The largest finite size among grads (None: not computed), the scale of `grad_colour`.
+
+    Args:
+        grads: The gradients a diagram shows.
+
+    Returns:
+        The largest ``abs(g)`` of the finite ones; 0.0 if there is none.
+
+    Example:
+        >>> largest_grad([0.5, None, -2.0, float("inf")])
+        2.0
+    """
+    return max((abs(g) for g in grads if g is not None and math.isfinite(g)), default=0.0)
+
+
 def grad_colour(grad: float, largest: float) -> str:
     """The fill of a grad cell: blue for positive, red for negative, darker when larger.
 
@@ -689,7 +706,7 @@ def _draw(
         dot.attr(label=caption, labelloc="t")
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     grads = {node: style.grad_of(node) for node in order}
-    largest = max((abs(g) for g in grads.values() if g is not None and math.isfinite(g)), default=0)
+    largest = largest_grad(grads.values())
     contributions = {
         (node, k): g * local
         for node in order
@@ -1137,7 +1154,7 @@ def _draw_compact(
     )
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     grads = {node: style.grad_of(node) for node in order}
-    largest = max((abs(g) for g in grads.values() if g is not None and math.isfinite(g)), default=0)
+    largest = largest_grad(grads.values())
     shown: dict[Value, list[str]] = {}  # the nodes that show each value: its box, its copies
     passes_along: dict[Value, list[str]] = {}  # the edges each operation passes grad along
 
